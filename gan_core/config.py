@@ -1,0 +1,139 @@
+"""RunConfig: everything that defines a run, validated once, up front, in words a student reads."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .errors import ConfigError
+
+MODELS = ("mlp", "dcgan")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: str = "ring8"  # registered name, or a path to local files
+    data_std: float | None = None  # per-mode std of a 2D mixture; None = the dataset's default
+    model: str = "mlp"  # "mlp" (2D, tiny images) or "dcgan" (convolutional, images)
+    width: int = 128  # hidden units (MLP) or base filters (DCGAN)
+    depth: int = 3  # hidden layers (MLP); ignored by DCGAN, whose depth follows the image size
+    loss: str = "non_saturating"  # see gan_core.losses.LOSSES
+    lr_d: float = 2e-4  # discriminator learning rate (live-editable)
+    lr_g: float = 2e-4  # generator learning rate (live-editable)
+    beta1: float = 0.5  # Adam beta1; 0.5 is the DCGAN paper's value, more stable than 0.9
+    beta2: float = 0.999  # Adam beta2
+    d_steps: int = 1  # discriminator updates per generator update (live-editable)
+    batch: int = 256
+    z_dim: int = 2  # noise size; 2 lets the 2D Lab draw the whole latent space
+    seed: int = 0
+    spectral_norm: bool = False  # spectral normalisation of D's layers (Miyato et al. 2018)
+    gp_weight: float = 10.0  # gradient penalty weight (wgan_gp)
+    clip: float = 0.01  # weight clipping bound (wgan_clip)
+    ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
+    snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
+    title: str = ""  # free text for people; never used as a path
+
+    def __post_init__(self) -> None:
+        from .data import DATASETS, is_path
+        from .losses import LOSSES
+
+        if not isinstance(self.dataset, str) or not self.dataset.strip():
+            raise ConfigError("dataset: give a dataset name or a path")
+        if self.dataset not in DATASETS and not is_path(self.dataset):
+            DATASETS.get(self.dataset)  # raises with the list of names
+        LOSSES.get(self.loss)
+        if self.model not in MODELS:
+            raise ConfigError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}")
+        _check_int("width", self.width, 4, 4096)
+        _check_int("depth", self.depth, 1, 12)
+        _check_int("d_steps", self.d_steps, 1, 50)
+        _check_int("batch", self.batch, 2, 8192)
+        _check_int("z_dim", self.z_dim, 1, 1024)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        _check_int("snapshot_every", self.snapshot_every, 1, 1_000_000)
+        for name in ("lr_d", "lr_g"):
+            _check_float(name, getattr(self, name), 1e-7, 1.0,
+                         "typical GAN learning rates are between 1e-5 and 1e-3")
+        _check_float("beta1", self.beta1, 0.0, 0.999)
+        _check_float("beta2", self.beta2, 0.0, 0.99999)
+        _check_float("gp_weight", self.gp_weight, 0.0, 1000.0)
+        _check_float("clip", self.clip, 1e-5, 10.0)
+        if not (self.ema == 0.0 or 0.5 <= self.ema < 1.0):
+            raise ConfigError(f"ema must be 0 (off) or in [0.5, 1), got {self.ema}")
+        if self.data_std is not None:
+            _check_float("data_std", self.data_std, 1e-4, 5.0)
+
+    def replace(self, **changes: Any) -> "RunConfig":
+        """A validated copy with `changes`; unknown fields are a ConfigError."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(sorted(unknown))}; valid: "
+                              f"{', '.join(f.name for f in fields(self))}")
+        return dataclasses.replace(self, **changes)
+
+    def with_text(self, assignments: list[str]) -> "RunConfig":
+        """Apply `key=value` strings (from the CLI), converting to each field's type."""
+        changes: dict[str, Any] = {}
+        types = {f.name: f.type for f in fields(self)}
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or key not in types:
+                raise ConfigError(f"--set {item!r}: expected key=value with key one of "
+                                  f"{', '.join(types)}")
+            changes[key] = _parse(key, types[key], value.strip())
+        return self.replace(**changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_json(cls, text: str) -> "RunConfig":
+        return cls.from_dict(json.loads(text))
+
+    @property
+    def is_wasserstein(self) -> bool:
+        return self.loss.startswith("wgan")
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+
+
+def _check_float(name: str, value: Any, lo: float, hi: float, hint: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}"
+                          + (f" ({hint})" if hint else ""))
+
+
+def _parse(key: str, type_name: Any, text: str) -> Any:
+    kind = str(type_name)
+    try:
+        if text.lower() == "none" and "None" in kind:
+            return None
+        if kind.startswith("bool"):
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"{key}: cannot read {text!r} as {kind}") from None
+    return text

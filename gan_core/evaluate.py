@@ -1,0 +1,27 @@
+"""Evaluate a run's current weights: the numbers `eval --json` prints."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import diagnostics, latent, render
+from .trainer import Trainer
+
+EVAL_SEED = 2024
+
+
+def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> dict[str, Any]:
+    """Metrics of the weights the trainer holds now, with the step they are at."""
+    cfg, data = trainer.config, trainer.data
+    x = trainer.probes.sample(latent.noise(EVAL_SEED, samples, cfg.z_dim))
+    out: dict[str, Any] = {"run_id": trainer.run_id, "step": trainer.snapshot.step,
+                           "dataset": cfg.dataset, "loss": cfg.loss}
+    if not np.isfinite(x).all():
+        out["error"] = "the generator produces NaN/Inf"
+        return out
+    if data.is_mixture:
+        out.update(diagnostics.mixture_metrics(x, data.centers, data.std))
+    if data.kind == "images":
+        out.update(diagnostics.image_metrics(render.to_uint8(x), data))
+    return out

@@ -1,0 +1,1 @@
+"""Plotly figure builders (pure functions of snapshots), tested without a browser."""

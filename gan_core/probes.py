@@ -1,0 +1,68 @@
+"""What a snapshot shows: samples from fixed noise, and for 2D data GAN Lab's fields."""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from . import diagnostics, latent, render
+from .data import Dataset
+from .losses import LOSSES
+from .snapshot import Frame
+from .steps import GanSteps
+
+GRID_SAMPLES = 64  # an 8x8 mosaic of images
+FIELD_SIDE = 48  # discriminator heatmap resolution
+ARROWS = 200  # gradient arrows drawn on generated points
+NOISE_SEED = 1234  # fixed noise: every snapshot shows the same z, so change means learning
+
+
+class Probes:
+    def __init__(self, steps: GanSteps, data: Dataset) -> None:
+        self.steps, self.data = steps, data
+        z_dim = steps.cfg.z_dim
+        if data.kind == "images":
+            self.z = latent.noise(NOISE_SEED, GRID_SAMPLES, z_dim)
+        else:
+            self.z = latent.noise(NOISE_SEED, diagnostics.MIXTURE_SAMPLES, z_dim)
+            x0, x1, y0, y1 = data.bounds()
+            gx, gy = np.meshgrid(np.linspace(x0, x1, FIELD_SIDE), np.linspace(y0, y1, FIELD_SIDE))
+            self.field_xy = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
+            self.axes = (np.linspace(x0, x1, FIELD_SIDE), np.linspace(y0, y1, FIELD_SIDE))
+            self.manifold_z = latent.latent_grid(z_dim)
+        self._sample = tf.function(lambda z: steps.sampler(z, training=False))
+        self._score = tf.function(lambda x: steps.d(x, training=False))
+        self._push = tf.function(self._generator_push)
+
+    def sample(self, z: np.ndarray) -> np.ndarray:
+        """G(z) in model space (images in [-1, 1])."""
+        return self._sample(tf.constant(z, tf.float32)).numpy()
+
+    def _generator_push(self, x: tf.Tensor) -> tf.Tensor:
+        """Where G's loss pushes each generated point: -d(g_loss)/dx, per sample."""
+        spec = LOSSES.get(self.steps.loss_name)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            f = self.steps.d(x, training=False)
+            _, g_loss = spec.fn(tf.zeros_like(f), f)
+        return -tape.gradient(g_loss, x) * tf.cast(tf.shape(x)[0], tf.float32)
+
+    def frame(self, step: int) -> Frame:
+        if self.data.kind == "images":
+            images = render.to_uint8(self.sample(self.z))
+            return Frame(step=step, grid=render.tile(images, cols=8))
+        points = self.sample(self.z)
+        if not np.isfinite(points).all():
+            return Frame(step=step, points=points)
+        spec = LOSSES.get(self.steps.loss_name)
+        scores = self._score(tf.constant(self.field_xy)).numpy().reshape(FIELD_SIDE, FIELD_SIDE)
+        if spec.probability:
+            scores = 1.0 / (1.0 + np.exp(-scores))
+        tips = points[:ARROWS]
+        push = self._push(tf.constant(tips)).numpy()
+        field = {"xs": self.axes[0], "ys": self.axes[1], "d": scores.astype(np.float32),
+                 "arrow_from": tips, "arrow_vec": push.astype(np.float32),
+                 "manifold": self.sample(self.manifold_z)}
+        metrics = {}
+        if self.data.is_mixture:
+            metrics = diagnostics.mixture_metrics(points, self.data.centers, self.data.std)
+        return Frame(step=step, points=points, field=field, metrics=metrics)

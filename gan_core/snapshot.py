@@ -1,0 +1,100 @@
+"""What the UI reads: immutable snapshots of a run, and the history they hold.
+
+The training thread builds a new `Snapshot` after every compiled call and swaps one reference
+under a lock; readers get a complete object or the previous one, never a half-written one.
+History arrays are shared read-only views: rows below a view's length are never written again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """What the run looked like at one snapshot step."""
+
+    step: int
+    grid: np.ndarray | None = None  # images: the fixed-noise mosaic, uint8 (H, W, C)
+    points: np.ndarray | None = None  # 2D: generated points from fixed noise (N, 2)
+    field: dict[str, np.ndarray] = dc_field(default_factory=dict)  # 2D: D heatmap, arrows, manifold
+    metrics: dict[str, Any] = dc_field(default_factory=dict)  # diagnostics at this step
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    run_id: str
+    config: RunConfig
+    step: int
+    state: str  # "idle" | "running" | "paused" | "stopped" | "error"
+    message: str  # why the run paused or failed; "" when all is well
+    elapsed: float  # seconds spent training
+    steps_per_sec: float
+    hparams: dict[str, Any]  # the live-editable values now in force
+    history: dict[str, np.ndarray]  # "step" plus one array per metric, equal lengths
+    frames: tuple[Frame, ...] = ()
+    data_kind: str = "points"
+    events: tuple[tuple[int, dict[str, Any]], ...] = ()  # (step, live changes made then)
+    version: int = 0  # increases with every publish: lets a page skip redrawing
+
+    @property
+    def frame(self) -> Frame | None:
+        return self.frames[-1] if self.frames else None
+
+    @property
+    def training(self) -> bool:
+        return self.state == "running"
+
+    def diagnostics(self) -> dict[str, np.ndarray]:
+        """Per-frame diagnostic series: {"step": [...], name: [...]} for numeric values."""
+        frames = [f for f in self.frames if f.metrics]
+        out: dict[str, np.ndarray] = {"step": np.array([f.step for f in frames], np.int64)}
+        names = [k for k, v in (frames[-1].metrics.items() if frames else [])
+                 if isinstance(v, (int, float))]
+        for name in names:
+            out[name] = np.array([f.metrics.get(name, np.nan) for f in frames], np.float64)
+        return out
+
+
+class History:
+    """Growable metric columns. Append is amortised O(1) per call and vectorised per K rows."""
+
+    def __init__(self, names: tuple[str, ...], capacity: int = 4096) -> None:
+        self.names = names
+        self._n = 0
+        self._steps = np.zeros(capacity, np.int64)
+        self._cols = np.zeros((capacity, len(names)), np.float32)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, steps: np.ndarray, rows: np.ndarray) -> None:
+        """One row per step (a step is counted after its update)."""
+        k = len(rows)
+        if self._n + k > len(self._steps):
+            self._regrow(max(2 * len(self._steps), self._n + k), self._n)
+        self._steps[self._n: self._n + k] = steps
+        self._cols[self._n: self._n + k] = rows
+        self._n += k
+
+    def truncate(self, max_step: int) -> None:
+        """Drop rows after `max_step` (a rollback). New buffers, so published views stay intact."""
+        keep = int(np.searchsorted(self._steps[: self._n], max_step, side="right"))
+        self._regrow(len(self._steps), keep)
+
+    def _regrow(self, capacity: int, keep: int) -> None:
+        steps, cols = np.zeros(capacity, np.int64), np.zeros((capacity, len(self.names)), np.float32)
+        steps[:keep], cols[:keep] = self._steps[:keep], self._cols[:keep]
+        self._steps, self._cols, self._n = steps, cols, keep  # old views keep the old buffers
+
+    def view(self) -> dict[str, np.ndarray]:
+        out = {"step": self._steps[: self._n]}
+        for i, name in enumerate(self.names):
+            out[name] = self._cols[: self._n, i]
+        for v in out.values():
+            v.flags.writeable = False
+        return out

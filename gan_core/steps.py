@@ -1,0 +1,162 @@
+"""The compiled training steps and the TensorFlow state they update.
+
+One `tf.function` call runs K steps inside the graph and returns a (K, len(METRICS)) tensor,
+so Python does O(1) work per call, not per step. K and D-steps-per-G-step are tensor
+arguments and the learning rates are optimizer variables: changing any of them never
+retraces. A new graph is traced only per (mode, loss), and cached.
+"""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import RunConfig
+from .data import Dataset
+from .losses import LOSSES, LossSpec
+from .models import build_discriminator, build_generator
+
+METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake",
+           "d_grad_norm", "g_grad_norm")
+MODES = ("both", "d", "g")  # train both nets; D only; G only (step-by-step teaching)
+
+
+class GanSteps:
+    """Models, optimizers, RNG and the compiled K-step functions for one run."""
+
+    def __init__(self, cfg: RunConfig, data: Dataset) -> None:
+        self.cfg = cfg
+        self.images = data.kind == "images"
+        self.shape = data.shape
+        keras.utils.set_random_seed(cfg.seed)
+        self.g = build_generator(cfg, self.shape, self.images)
+        self.d = build_discriminator(cfg, self.shape, self.images)
+        self.g_ema = None
+        if cfg.ema > 0:
+            self.g_ema = build_generator(cfg, self.shape, self.images)
+            self.g_ema.set_weights(self.g.get_weights())
+        self.opt_g = keras.optimizers.Adam(cfg.lr_g, beta_1=cfg.beta1, beta_2=cfg.beta2)
+        self.opt_d = keras.optimizers.Adam(cfg.lr_d, beta_1=cfg.beta1, beta_2=cfg.beta2)
+        # Built up front: a variable must not be created inside the compiled while loop.
+        self.opt_g.build(self.g.trainable_variables)
+        self.opt_d.build(self.d.trainable_variables)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.rng = tf.random.Generator.from_seed(cfg.seed)
+        self.gp_weight = tf.Variable(cfg.gp_weight, dtype=tf.float32, trainable=False)
+        self.clip = tf.Variable(cfg.clip, dtype=tf.float32, trainable=False)
+        self.ema_decay = tf.constant(cfg.ema, tf.float32)
+        self.pool = tf.constant(data.pool)
+        self.loss_name = cfg.loss
+        self._compiled: dict[tuple[str, str], tf.types.experimental.GenericFunction] = {}
+
+    # ---- what a checkpoint holds ----------------------------------------------------------
+    def checkpoint(self) -> tf.train.Checkpoint:
+        parts = dict(g=self.g, d=self.d, opt_g=self.opt_g, opt_d=self.opt_d, step=self.step,
+                     rng=self.rng)
+        if self.g_ema is not None:
+            parts["g_ema"] = self.g_ema
+        return tf.train.Checkpoint(**parts)
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator used for pictures: the EMA copy when enabled."""
+        return self.g_ema if self.g_ema is not None else self.g
+
+    def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
+        if lr_d is not None:
+            self.opt_d.learning_rate = lr_d  # assigns the variable: no retrace
+        if lr_g is not None:
+            self.opt_g.learning_rate = lr_g
+
+    # ---- training --------------------------------------------------------------------------
+    def run(self, k: int, d_steps: int = 1, mode: str = "both") -> np.ndarray:
+        """Run `k` steps; returns per-step metrics, shape (k, len(METRICS))."""
+        key = (mode, self.loss_name)
+        fn = self._compiled.get(key)
+        if fn is None:
+            fn = self._compiled[key] = self._compile(mode, LOSSES.get(self.loss_name))
+        out = fn(tf.constant(k, tf.int32), tf.constant(d_steps, tf.int32))
+        return out.numpy()
+
+    def _real_batch(self) -> tf.Tensor:
+        idx = self.rng.uniform([self.cfg.batch], 0, tf.shape(self.pool, tf.int64)[0], tf.int64)
+        x = tf.gather(self.pool, idx)
+        return tf.cast(x, tf.float32) / 127.5 - 1.0 if self.images else x
+
+    def _noise(self) -> tf.Tensor:
+        return self.rng.normal([self.cfg.batch, self.cfg.z_dim])
+
+    def _read(self, spec: LossSpec, logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Mean D output (a probability for logit losses) and the share called real."""
+        value = tf.sigmoid(logits) if spec.probability else logits
+        real = tf.cast(logits > spec.threshold, tf.float32)
+        return tf.reduce_mean(value), tf.reduce_mean(real)
+
+    def _d_update(self, spec: LossSpec, apply: bool) -> tuple[tf.Tensor, ...]:
+        x, z = self._real_batch(), self._noise()
+        with tf.GradientTape() as tape:
+            fake = self.g(z, training=True)
+            r = self.d(x, training=True)
+            f = self.d(fake, training=True)
+            d_loss, g_loss = spec.fn(r, f)
+            if spec.gradient_penalty:
+                d_loss += self.gp_weight * self._gradient_penalty(x, fake)
+        nan = tf.constant(np.nan, tf.float32)
+        grad_norm = nan
+        if apply:
+            grads = tape.gradient(d_loss, self.d.trainable_variables)
+            grad_norm = tf.linalg.global_norm(grads)
+            self.opt_d.apply_gradients(zip(grads, self.d.trainable_variables))
+            if spec.clip_weights:
+                for v in self.d.trainable_variables:
+                    v.assign(tf.clip_by_value(v, -self.clip, self.clip))
+        d_real, acc_real = self._read(spec, r)
+        d_fake, called_real = self._read(spec, f)
+        return d_loss, g_loss, d_real, d_fake, acc_real, 1.0 - called_real, grad_norm
+
+    def _gradient_penalty(self, x: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+        # alpha ~ U[0, 1] per sample (Gulrajani et al. 2017), not a normal draw.
+        alpha = self.rng.uniform([tf.shape(x)[0]] + [1] * (len(self.shape)), 0.0, 1.0)
+        mix = x + alpha * (fake - x)
+        with tf.GradientTape() as tape:
+            tape.watch(mix)
+            out = self.d(mix, training=True)
+        grads = tape.gradient(out, mix)
+        norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(self.shape) + 1)))
+                        + 1e-12)
+        return tf.reduce_mean(tf.square(norms - 1.0))
+
+    def _g_update(self, spec: LossSpec) -> tuple[tf.Tensor, tf.Tensor]:
+        z = self._noise()
+        with tf.GradientTape() as tape:
+            f = self.d(self.g(z, training=True), training=True)
+            _, g_loss = spec.fn(tf.zeros_like(f), f)  # G's loss never depends on d_real
+        grads = tape.gradient(g_loss, self.g.trainable_variables)
+        self.opt_g.apply_gradients(zip(grads, self.g.trainable_variables))
+        if self.g_ema is not None:
+            for e, w in zip(self.g_ema.weights, self.g.weights):
+                e.assign(self.ema_decay * e + (1.0 - self.ema_decay) * w)
+        return g_loss, tf.linalg.global_norm(grads)
+
+    def _compile(self, mode: str, spec: LossSpec):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+        @tf.function(jit_compile=False)
+        def run(k: tf.Tensor, d_steps: tf.Tensor) -> tf.Tensor:
+            rows = tf.TensorArray(tf.float32, size=k)
+            for i in tf.range(k):
+                if mode == "g":
+                    m = self._d_update(spec, apply=False)
+                else:
+                    m = self._d_update(spec, apply=True)
+                    for _ in tf.range(d_steps - 1):
+                        m = self._d_update(spec, apply=True)
+                g_loss, g_norm = m[1], tf.constant(np.nan, tf.float32)
+                if mode != "d":
+                    g_loss, g_norm = self._g_update(spec)
+                rows = rows.write(i, tf.stack([m[0], g_loss, *m[2:], g_norm]))
+                self.step.assign_add(1)
+            return rows.stack()
+
+        return run

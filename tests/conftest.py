@@ -1,0 +1,24 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+MNIST5K = ROOT.parent / "shared" / "data" / "mnist-5k"
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def tiny():
+    """A run small enough to train hundreds of steps per second in a test."""
+    from gan_core import RunConfig
+
+    return RunConfig(dataset="ring8", width=32, depth=2, batch=64, z_dim=2, lr_d=1e-3,
+                     lr_g=1e-3, snapshot_every=25)

@@ -1,0 +1,52 @@
+import pytest
+
+from gan_core import ConfigError, RunConfig
+from gan_core.defaults import defaults_for
+from gan_core.losses import LOSSES
+from gan_core.presets import PRESETS
+
+
+def test_json_round_trip():
+    cfg = RunConfig(dataset="grid25", loss="hinge", lr_d=3e-4, ema=0.99, title="mine")
+    assert RunConfig.from_json(cfg.to_json()) == cfg
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(lr_d=5.0), "lr_d must be between"),
+    (dict(lr_g=float("nan")), "lr_g must be a finite number"),
+    (dict(batch=0), "batch must be between"),
+    (dict(batch=3.5), "batch must be a whole number"),
+    (dict(loss="wgan"), "unknown loss 'wgan'; choose one of: non_saturating"),
+    (dict(model="resnet"), "unknown model"),
+    (dict(dataset="mnits"), "unknown dataset 'mnits'"),
+    (dict(ema=0.2), "ema must be 0"),
+])
+def test_bad_values_are_explained(changes, words):
+    with pytest.raises(ConfigError, match=words):
+        RunConfig(**changes)
+
+
+def test_text_assignments_convert_types():
+    cfg = RunConfig().with_text(["lr_d=1e-3", "batch=32", "spectral_norm=true", "data_std=none"])
+    assert (cfg.lr_d, cfg.batch, cfg.spectral_norm, cfg.data_std) == (1e-3, 32, True, None)
+    with pytest.raises(ConfigError, match="expected key=value"):
+        RunConfig().with_text(["nonsense=1"])
+    with pytest.raises(ConfigError, match="cannot read 'x'"):
+        RunConfig().with_text(["batch=x"])
+
+
+def test_unknown_field_in_replace():
+    with pytest.raises(ConfigError, match="unknown setting"):
+        RunConfig().replace(learning_rate=1)
+
+
+@pytest.mark.parametrize("name", PRESETS.names())
+def test_every_preset_is_valid(name):
+    assert isinstance(PRESETS.get(name).make(), RunConfig)
+
+
+def test_dataset_defaults_differ_by_kind():
+    assert defaults_for("ring8").model == "mlp"
+    assert defaults_for("mnist").model == "dcgan"
+    assert set(LOSSES.names()) >= {"minimax", "non_saturating", "least_squares", "hinge",
+                                   "wgan_gp", "wgan_clip"}

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from gan_core import RunConfig
+from gan_core.data import load_dataset
+from gan_core.losses import LOSSES
+from gan_core.steps import METRICS, GanSteps
+
+
+@pytest.mark.parametrize("loss", LOSSES.names())
+def test_every_loss_trains_k_steps_in_one_call(tiny, loss):
+    cfg = tiny.replace(loss=loss)
+    s = GanSteps(cfg, load_dataset(cfg.dataset))
+    rows = s.run(5, d_steps=2)
+    assert rows.shape == (5, len(METRICS))
+    assert np.isfinite(rows).all() and int(s.step.numpy()) == 5
+
+
+def test_modes_train_only_one_network(tiny):
+    s = GanSteps(tiny, load_dataset("ring8"))
+    g0, d0 = [w.copy() for w in s.g.get_weights()], [w.copy() for w in s.d.get_weights()]
+    rows = s.run(3, mode="d")
+    assert all(np.array_equal(a, b) for a, b in zip(g0, s.g.get_weights()))
+    assert not all(np.array_equal(a, b) for a, b in zip(d0, s.d.get_weights()))
+    assert np.isnan(rows[:, METRICS.index("g_grad_norm")]).all()
+    d1 = [w.copy() for w in s.d.get_weights()]
+    s.run(3, mode="g")
+    assert all(np.array_equal(a, b) for a, b in zip(d1, s.d.get_weights()))
+    assert not all(np.array_equal(a, b) for a, b in zip(g0, s.g.get_weights()))
+
+
+def test_learning_rate_and_k_changes_do_not_retrace(tiny):
+    s = GanSteps(tiny, load_dataset("ring8"))
+    s.run(2)
+    fn = s._compiled[("both", tiny.loss)]
+    traces = fn.experimental_get_tracing_count()
+    s.set_learning_rates(lr_d=1e-4, lr_g=5e-5)
+    s.run(7, d_steps=3)
+    assert fn.experimental_get_tracing_count() == traces
+    assert float(s.opt_d.learning_rate.numpy()) == pytest.approx(1e-4)
+
+
+def test_images_with_dcgan_and_ema(tiny):
+    cfg = tiny.replace(dataset="digits", model="dcgan", width=8, z_dim=8, ema=0.9)
+    s = GanSteps(cfg, load_dataset("digits"))
+    rows = s.run(3)
+    assert np.isfinite(rows).all()
+    assert s.sampler is s.g_ema and s.g.output_shape == (None, 8, 8, 1)
+    assert not all(np.array_equal(a, b) for a, b in zip(s.g.get_weights(), s.g_ema.get_weights()))
+
+
+def test_same_seed_same_numbers(tiny):
+    a = GanSteps(tiny, load_dataset("ring8")).run(4)
+    b = GanSteps(tiny, load_dataset("ring8")).run(4)
+    assert np.allclose(a, b)
