@@ -1,1 +1,128 @@
-"""Plotly figure builders (pure functions of snapshots), tested without a browser."""
+"""Plotly figure builders: pure functions of snapshots and frames, tested without a browser."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .snapshot import Frame
+
+MAX_POINTS = 2000  # per curve: a chart never ships more than this to the browser
+LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
+          "d_acc_real": "D accuracy on real", "d_acc_fake": "D accuracy on generated",
+          "d_grad_norm": "|grad D|", "g_grad_norm": "|grad G|"}
+COLOURS = {"d_loss": "#1f77b4", "g_loss": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
+           "d_acc_real": "#2ca02c", "d_acc_fake": "#d62728", "d_grad_norm": "#1f77b4",
+           "g_grad_norm": "#ff7f0e"}
+REAL, FAKE = "#7f7f7f", "#ff7f0e"
+
+
+def decimate(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket means: at most `max_points` points, each the mean of a run of steps (NaN-aware),
+    so a 100k-step curve is O(n) numpy work and a few KB of JSON."""
+    n = len(steps)
+    if n <= max_points:
+        return steps, values.astype(np.float64)
+    size = int(np.ceil(n / max_points))
+    m = n // size * size
+    with np.errstate(all="ignore"):
+        v = np.nanmean(values[:m].astype(np.float64).reshape(-1, size), axis=1)
+    s = steps[size - 1:m:size]
+    if m < n:
+        s, v = np.append(s, steps[-1]), np.append(v, np.nanmean(values[m:]))
+    return s, v
+
+
+def smooth(values: np.ndarray, weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average; NaNs are skipped, not spread."""
+    if weight <= 0 or len(values) == 0:
+        return values
+    out = np.empty_like(values)
+    last, norm = 0.0, 0.0
+    for i, v in enumerate(values):
+        if np.isfinite(v):
+            last = last * weight + (1 - weight) * v
+            norm = norm * weight + (1 - weight)
+        out[i] = last / norm if norm > 0 else np.nan
+    return out
+
+
+def curves(history: dict[str, np.ndarray], names: Sequence[str], smoothing: float = 0.0,
+           log_y: bool = False, title: str = "", events: Iterable[tuple[int, dict]] = (),
+           height: int = 300) -> go.Figure:
+    """Line chart of metric series against step, with live changes marked as dotted lines."""
+    fig = go.Figure()
+    for name in names:
+        s, v = decimate(history["step"], history[name])
+        if log_y:
+            v = np.where(v > 0, v, np.nan)
+        if smoothing > 0:
+            fig.add_scatter(x=s, y=v, mode="lines", line=dict(color=COLOURS.get(name), width=1),
+                            opacity=0.25, showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=s, y=smooth(v, smoothing), mode="lines", name=LABELS.get(name, name),
+                        line=dict(color=COLOURS.get(name), width=2))
+    for step, change in events:
+        text = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in change.items())
+        fig.add_vline(x=step, line=dict(color="#999", dash="dot", width=1))
+        fig.add_annotation(x=step, y=1, yref="paper", text=text, showarrow=False,
+                           font=dict(size=10, color="#666"), xanchor="left", yanchor="top")
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis_title="step", legend=dict(orientation="h", y=-0.2),
+                      uirevision="keep")  # keep the user's zoom across live updates
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], show: set[str],
+             probability: bool = True, height: int = 520) -> go.Figure:
+    """GAN Lab's picture: D's heatmap, real and generated points, G's gradient arrows and the
+    generator's image of a latent grid (the manifold), each toggled by name in `show`."""
+    x0, x1, y0, y1 = bounds
+    fig = go.Figure()
+    f = frame.field
+    if "heatmap" in show and "d" in f:
+        fig.add_heatmap(x=f["xs"], y=f["ys"], z=f["d"], colorscale="RdBu", opacity=0.55,
+                        zmin=0 if probability else None, zmax=1 if probability else None,
+                        colorbar=dict(title="D(x)" if probability else "D score", len=0.6))
+    if "manifold" in show and "manifold" in f:
+        m = f["manifold"]
+        side = int(round(np.sqrt(len(m))))
+        grid = m[: side * side].reshape(side, side, 2)
+        lines = [grid[i] for i in range(side)] + [grid[:, j] for j in range(side)]
+        xy = np.concatenate([np.vstack([ln, [np.nan, np.nan]]) for ln in lines])
+        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name="G manifold",
+                        line=dict(color="rgba(120,60,160,0.45)", width=1))
+    if "real" in show and real is not None:
+        fig.add_scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
+                        marker=dict(color=REAL, size=4, opacity=0.5))
+    if "fake" in show and frame.points is not None:
+        pts = frame.points[:1000]
+        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name="generated",
+                        marker=dict(color=FAKE, size=4, opacity=0.8))
+    if "arrows" in show and "arrow_vec" in f:
+        start, vec = f["arrow_from"], f["arrow_vec"]
+        norm = np.linalg.norm(vec, axis=1, keepdims=True)
+        unit = vec / np.maximum(norm.max(), 1e-12)  # keep relative lengths
+        tip = start + unit * (x1 - x0) * 0.06
+        seg = np.stack([start, tip, np.full_like(start, np.nan)], 1).reshape(-1, 2)
+        fig.add_scatter(x=seg[:, 0], y=seg[:, 1], mode="lines", name="G's push",
+                        line=dict(color="#444", width=1))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis=dict(range=[x0, x1], constrain="domain"),
+                      yaxis=dict(range=[y0, y1], scaleanchor="x", scaleratio=1),
+                      legend=dict(orientation="h", y=-0.05), uirevision="keep",
+                      title=f"step {frame.step:,}")
+    return fig
+
+
+def mode_bars(good: np.ndarray, poor: np.ndarray, labels: Sequence[str], title: str = "") -> go.Figure:
+    """One bar per mode (or class): high-quality samples stacked on low-quality ones."""
+    fig = go.Figure()
+    fig.add_bar(x=list(labels), y=good, name="high quality", marker_color="#2ca02c")
+    fig.add_bar(x=list(labels), y=poor, name="off-mode", marker_color="#d3d3d3")
+    fig.update_layout(barmode="stack", height=280, title=title, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", y=-0.25), yaxis_title="samples")
+    return fig

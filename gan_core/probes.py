@@ -29,9 +29,12 @@ class Probes:
             self.field_xy = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
             self.axes = (np.linspace(x0, x1, FIELD_SIDE), np.linspace(y0, y1, FIELD_SIDE))
             self.manifold_z = latent.latent_grid(z_dim)
-        self._sample = tf.function(lambda z: steps.sampler(z, training=False))
-        self._score = tf.function(lambda x: steps.d(x, training=False))
-        self._push = tf.function(self._generator_push)
+        z_spec = [tf.TensorSpec([None, z_dim], tf.float32)]
+        x_spec = [tf.TensorSpec([None, *data.shape], tf.float32)]
+        # Fixed signatures: any batch size (UI sliders, evaluation) reuses one graph.
+        self._sample = tf.function(lambda z: steps.sampler(z, training=False), input_signature=z_spec)
+        self._score = tf.function(lambda x: steps.d(x, training=False), input_signature=x_spec)
+        self._push = tf.function(self._generator_push, input_signature=x_spec)
 
     def sample(self, z: np.ndarray) -> np.ndarray:
         """G(z) in model space (images in [-1, 1])."""

@@ -13,15 +13,11 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def tile(images: np.ndarray, cols: int | None = None, pad: int = 1, scale: int = 1) -> np.ndarray:
-    """(N, H, W, C) uint8 -> one (rows*H, cols*W, C) uint8 mosaic with `pad` pixels between
-    tiles; `scale` enlarges each pixel (nearest neighbour), so 8x8 digits are visible."""
+def tile(images: np.ndarray, cols: int | None = None, pad: int = 1) -> np.ndarray:
+    """(N, H, W, C) uint8 -> one (rows*H, cols*W, C) uint8 mosaic with `pad` pixels between."""
     n, h, w, c = images.shape
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    if scale > 1:
-        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
-        h, w = h * scale, w * scale
     out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 40, np.uint8)
     for i in range(n):
         r, q = divmod(i, cols)
@@ -66,3 +62,8 @@ def scatter_image(points: np.ndarray, bounds: tuple[float, float, float, float],
             for dc in (0, 1):
                 img[np.clip(row[ok] + dr, 0, size - 1), np.clip(col[ok] + dc, 0, size - 1)] = colour
     return img
+
+
+def tile_scaled(mosaic: np.ndarray, scale: int) -> np.ndarray:
+    """Enlarge a mosaic by an integer factor (nearest neighbour): crisp pixels on a projector."""
+    return mosaic.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else mosaic

@@ -91,9 +91,9 @@ class RunStore:
             self._metrics_fh.flush()
             os.fsync(self._metrics_fh.fileno())
 
-    def read_metrics(self, max_step: int) -> tuple[list[str], np.ndarray]:
-        """Column names and rows with step <= max_step; later rows are cut from the file, so
-        the curves never show steps the weights do not have."""
+    def read_metrics(self, max_step: int | None = None) -> tuple[list[str], np.ndarray]:
+        """Column names and rows (step first). With `max_step`, later rows are also cut from
+        the file, so the curves never show steps the weights do not have."""
         path = self.path / "metrics.csv"
         if not path.exists():
             return [], np.zeros((0, 0))
@@ -106,6 +106,8 @@ class RunStore:
                 break  # a torn last line from a crash
             rows.append([float(p) for p in parts])
         data = np.array(rows, np.float64).reshape(-1, len(names) + 1)
+        if max_step is None:
+            return names, data
         keep = data[:, 0] <= max_step
         if not keep.all() or len(rows) != len(lines) - 1:
             data = data[keep]

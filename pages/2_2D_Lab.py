@@ -1,0 +1,46 @@
+"""2D Lab: GAN Lab's views of a 2D run on one plot."""
+import streamlit as st
+
+from gan_core import figures
+from gan_core.losses import LOSSES
+from ui import live, state
+
+st.set_page_config(page_title="2D Lab · GANscope", page_icon="🧪", layout="wide")
+st.title("2D Lab")
+trainer = state.need_run()
+if trainer.data.kind != "points":
+    st.info("The 2D Lab draws 2D datasets (ring8, grid25, spiral, ...). This run trains on "
+            "images: see its samples on the Train and Evolution pages.")
+    st.stop()
+live.controls(trainer)
+VIEWS = {"real": "real data", "fake": "generated", "heatmap": "discriminator heatmap",
+         "arrows": "G's gradient arrows", "manifold": "generator manifold"}
+show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="multi",
+                    default=list(VIEWS), key="lab_show") or [])
+real = trainer.data.pool[:1000]
+bounds = trainer.data.bounds()
+follow = st.toggle("Follow the latest snapshot", value=True, key="lab_follow")
+st.caption("Blue regions: D says real; red: D says fake. Arrows show where G's loss pushes "
+           "each generated point. The purple mesh is where G sends a grid of latent points: "
+           "folds and stretched cells show how G bends the noise onto the data.")
+
+
+def draw_frame(snap, frame) -> None:
+    prob = LOSSES.get(snap.hparams["loss"]).probability
+    fig = live.memo("lab", (snap.run_id, frame.step, tuple(sorted(show))),
+                    lambda: figures.lab_view(frame, real, bounds, show, prob))
+    st.plotly_chart(fig, key="fig_lab")
+    m = frame.metrics
+    if m:
+        st.caption(f"Step {frame.step:,}: {m['modes_captured']} of {m['modes_total']} modes "
+                   f"captured, {m['high_quality_pct']:.0f}% of samples high quality.")
+
+
+if follow:
+    live.live(trainer, lambda snap: snap.frame and draw_frame(snap, snap.frame), "lab")
+else:
+    snap = trainer.snapshot
+    steps = [f.step for f in snap.frames]
+    if steps:
+        step = st.select_slider("Snapshot (step)", steps, value=steps[-1], key="lab_step")
+        draw_frame(snap, snap.frames[steps.index(step)])

@@ -1,0 +1,67 @@
+"""Latent explorer: move through the generator's noise space."""
+import numpy as np
+import streamlit as st
+
+from gan_core import Frame, figures, latent, render
+from ui import state
+
+st.set_page_config(page_title="Latent explorer · GANscope", page_icon="🧭", layout="wide")
+st.title("Latent explorer")
+trainer = state.need_run()
+cfg, snap = trainer.config, trainer.snapshot
+images = trainer.data.kind == "images"
+st.caption(f"Samples from the generator's current weights (step {snap.step:,}). Each slider "
+           "moves one noise dimension; smooth changes mean G has learned a smooth map.")
+scale = render.display_scale(trainer.data.shape[0], target=96) if images else 1
+
+
+def show_points(points, title, key):
+    fig = figures.lab_view(Frame(snap.step), trainer.data.pool[:1000], trainer.data.bounds(),
+                           {"real"}, height=380)
+    fig.add_scatter(x=points[:, 0], y=points[:, 1], mode="markers+lines", name=title,
+                    marker=dict(size=9, color=np.arange(len(points)), colorscale="Viridis"))
+    st.plotly_chart(fig, key=key)
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Sliders")
+    seed = st.number_input("Start from the noise of seed", 0, 10**6, 0, key="lat_seed")
+    z = latent.noise(int(seed), 1, cfg.z_dim)[0]
+    dims = list(range(cfg.z_dim))
+    if cfg.z_dim > 8:
+        dims = st.multiselect("Dimensions to slide", dims, default=dims[:4], key="lat_dims")
+    for d in dims:
+        z[d] = st.slider(f"z[{d}]", -3.0, 3.0, float(round(z[d], 2)), 0.05, key=f"lat_z{d}")
+    out = trainer.probes.sample(z[None])
+    if images:
+        st.image(render.png_bytes(render.tile_scaled(render.to_uint8(out)[0], scale)),
+                 caption="G(z)", width=220)
+    else:
+        show_points(out, "G(z)", "fig_lat_point")
+with right:
+    st.subheader("Interpolation")
+    c = st.columns(2)
+    a = c[0].number_input("Seed A", 0, 10**6, 1, key="lat_a")
+    b = c[1].number_input("Seed B", 0, 10**6, 2, key="lat_b")
+    if st.button("🎲 Randomise seeds", key="lat_rand"):
+        rng = np.random.default_rng()
+        st.session_state["lat_a"], st.session_state["lat_b"] = (int(v) for v in rng.integers(0, 10**6, 2))
+        st.rerun()
+    c = st.columns(2)
+    how = c[0].radio("Path", ["spherical", "linear"], horizontal=True, key="lat_how",
+                     help="spherical keeps the noise at a typical length all the way")
+    n = c[1].slider("Frames", 3, 24, 10, key="lat_frames")
+    za, zb = latent.noise(int(a), 1, cfg.z_dim)[0], latent.noise(int(b), 1, cfg.z_dim)[0]
+    path = (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
+    out = trainer.probes.sample(path)
+    if images:
+        pics = render.to_uint8(out)
+        strip = render.tile_scaled(render.tile(pics, cols=n), max(1, scale // 2))
+        st.image(render.png_bytes(strip), caption="A → B", width="stretch")
+        gif = render.gif_bytes([render.tile_scaled(p, scale) for p in list(pics) + list(pics[::-1])])
+        st.image(gif, caption="animation", width=200)
+        st.download_button("Download GIF", gif, file_name="interpolation.gif", mime="image/gif",
+                           key="lat_dl")
+    else:
+        show_points(out, "A → B", "fig_lat_path")

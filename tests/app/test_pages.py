@@ -1,0 +1,113 @@
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGES = ["dashboard.py"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.chdir(ROOT)
+    yield
+    from ui import state
+
+    state.registry().stop_all()
+    state.registry.clear()
+
+
+def app(page: str) -> AppTest:
+    return AppTest.from_file(str(ROOT / page), default_timeout=120)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_a_run(page):
+    at = app(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value
+
+
+def _with_run(tiny_config):
+    from ui import state
+
+    t = state.registry().create(tiny_config)
+    t.train(steps=60)
+    return t
+
+
+@pytest.mark.parametrize("kind", ["points", "images"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_trained_run(page, kind, tiny):
+    if kind == "images":
+        tiny = tiny.replace(dataset="digits", model="mlp", z_dim=8, ema=0.9)
+    t = _with_run(tiny)
+    at = app(page)
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert not at.exception, at.exception
+    if page.endswith("Runs.py"):
+        assert at.multiselect(key="runs_cmp").value == [t.run_id]
+    elif page != "dashboard.py":
+        assert at.sidebar.selectbox(key="run_pick").value == t.run_id
+
+
+def test_quick_start_trains_the_ring():
+    at = app("dashboard.py").run()
+    at.button(key="quick_start").click().run()
+    from ui import state
+
+    runs = state.registry().list()
+    assert len(runs) == 1 and runs[0].dataset == "ring8"
+    t = state.registry().get(runs[0].run_id)
+    assert t.wait(lambda s: s.step > 0, timeout=60)
+
+
+def test_train_page_buttons_move_the_step_counter(tiny):
+    from ui import state
+
+    t = state.registry().create(tiny)
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert at.metric[0].value == "0"
+    at.number_input(key="ctl_n").set_value(5).run()
+    at.button(key="ctl_step_d").click().run()
+    assert t.snapshot.step == 5 and at.metric[0].value == "5"
+    at.button(key="ctl_step_both").click().run()
+    assert at.metric[0].value == "10"
+    at.button(key="ctl_run").click().run()
+    assert t.wait(lambda s: s.step > 40, timeout=60)
+    at.run()  # one fragment tick
+    assert int(at.metric[0].value.replace(",", "")) > 40
+    at.button(key="ctl_pause").click().run()
+    assert t.snapshot.state == "paused"
+    assert t.start() is False or t.snapshot.state == "paused"  # still one thread
+
+
+def test_bad_live_setting_shows_an_error_and_changes_nothing(tiny):
+    from ui import state
+
+    t = state.registry().create(tiny)
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    at.number_input[1].set_value(5.0)  # D learning rate
+    at.button[-1].click().run()  # the form's Apply
+    assert any("lr_d must be between" in e.value for e in at.error)
+    assert t.snapshot.hparams["lr_d"] == tiny.lr_d
+
+
+def test_new_run_form_reports_an_offline_dataset(monkeypatch):
+    from gan_core.data import images
+
+    monkeypatch.setattr(images, "_online", lambda *a, **k: False)
+    monkeypatch.setenv("KERAS_HOME", "/nonexistent-keras-home")
+    at = app("dashboard.py").run()
+    at.selectbox(key="new_dataset").select("cifar10").run()
+    at.button[-1].click().run() if False else None
+    form_submit = [b for b in at.button if b.label == "Create and start"][0]
+    form_submit.click().run()
+    assert any("cannot reach the internet" in e.value for e in at.error)

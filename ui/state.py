@@ -1,0 +1,62 @@
+"""The process-wide run registry and which run this tab is looking at."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from gan_core import GanscopeError, Trainer
+from gan_core.registry import RunRegistry
+
+
+@st.cache_resource
+def registry() -> RunRegistry:
+    """One registry per server process: every tab and every laptop sees the same runs."""
+    return RunRegistry(os.environ.get("GANSCOPE_RUNS", "runs"))
+
+
+def select(run_id: str) -> None:
+    st.session_state["run_id"] = run_id
+    st.query_params["run"] = run_id  # survives a reload: the page re-attaches to the run
+
+
+def current() -> Trainer | None:
+    """The run this tab follows: chosen here, named in the URL, or the newest run."""
+    run_id = st.session_state.get("run_id") or st.query_params.get("run")
+    reg = registry()
+    if not run_id:
+        runs = reg.list()
+        if not runs:
+            return None
+        run_id = next((r.run_id for r in runs if r.live), runs[0].run_id)
+    try:
+        trainer = reg.get(run_id)
+    except GanscopeError as exc:
+        st.warning(f"Could not open run {run_id}: {exc}")
+        return None
+    select(run_id)
+    return trainer
+
+
+def run_picker() -> Trainer | None:
+    """A sidebar box to switch runs; returns the selected trainer."""
+    trainer = current()
+    runs = registry().list()
+    if runs:
+        ids = [r.run_id for r in runs]
+        names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · step {r.step:,} · {r.state}" for r in runs}
+        index = ids.index(trainer.run_id) if trainer and trainer.run_id in ids else 0
+        chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
+        if trainer is None or chosen != trainer.run_id:
+            select(chosen)
+            trainer = registry().get(chosen)
+    return trainer
+
+
+def need_run() -> Trainer:
+    """The current run, or a message and a stop when there is none yet."""
+    trainer = run_picker()
+    if trainer is None:
+        st.info("No run yet: start one on the home page (first entry in the sidebar).")
+        st.stop()
+    return trainer
