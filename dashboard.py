@@ -6,13 +6,14 @@ from gan_core.presets import PRESETS
 from ui import forms, state
 
 st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
-st.title("🔭 GANscope")
+st.title("GANscope")
 st.markdown("Watch a generative adversarial network learn: a generator makes samples, a "
             "discriminator judges them, and you see every step of their game. "
             "Start the 8-Gaussian ring below, then watch for **mode collapse**: the generator "
             "covering only some of the modes.")
 
-if st.button("▶ Start the 8-Gaussian ring", type="primary", key="quick_start"):
+if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
+             icon=":material/play_arrow:"):
     try:
         trainer = state.registry().create(PRESETS.get("ring8").make())
     except GanscopeError as exc:

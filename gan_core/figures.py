@@ -11,10 +11,13 @@ from .snapshot import Frame
 MAX_POINTS = 2000  # per curve: a chart never ships more than this to the browser
 LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
           "d_acc_real": "D accuracy on real", "d_acc_fake": "D accuracy on generated",
-          "d_grad_norm": "|grad D|", "g_grad_norm": "|grad G|"}
+          "d_grad_norm": "|grad D|", "g_grad_norm": "|grad G|",
+          "modes_captured_pct": "modes captured (%)", "high_quality_pct": "high quality (%)",
+          "reverse_kl": "reverse KL"}
 COLOURS = {"d_loss": "#1f77b4", "g_loss": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
            "d_acc_real": "#2ca02c", "d_acc_fake": "#d62728", "d_grad_norm": "#1f77b4",
-           "g_grad_norm": "#ff7f0e"}
+           "g_grad_norm": "#ff7f0e", "modes_captured_pct": "#1f77b4",
+           "high_quality_pct": "#2ca02c", "reverse_kl": "#9467bd"}
 REAL, FAKE = "#7f7f7f", "#ff7f0e"
 
 

@@ -94,6 +94,10 @@ class Trainer:
             self._thread = threading.Thread(target=self._loop, args=(paused,), daemon=True,
                                             name=f"ganscope-{self.run_id}")
             self._thread.start()
+            # Return once the thread has published its state, so a page drawn right after
+            # start() already sees "running" (and its live view ticks).
+            version = self._version
+            self._changed.wait_for(lambda: self._version > version, timeout=10)
             return True
 
     def pause(self) -> None:
@@ -181,9 +185,10 @@ class Trainer:
         self._message = ""
         last_ckpt = time.monotonic()
         try:
+            self._publish()
             if not self._frames:
                 self._add_frame()
-            self._publish()
+                self._publish()
             while self._drain():
                 if self._state != "running" and self._pending == 0:
                     continue

@@ -50,7 +50,7 @@ if chosen:
         configs[names[run_id]] = store.config().to_dict()
         pngs = sorted((store.path / "frames").glob("step_*.png"))
         if pngs:
-            col.image(str(pngs[-1]), caption=f"{names[run_id]} (latest)", width="stretch")
+            col.image(str(pngs[-1]), caption=f"{names[run_id]} (latest)", width=320)
         else:
             npzs = sorted((store.path / "frames").glob("step_*.npz"))
             if npzs:
@@ -60,7 +60,7 @@ if chosen:
                     pts = z["points"][:1000]
                 bounds = (pts[:, 0].min() - .5, pts[:, 0].max() + .5, pts[:, 1].min() - .5, pts[:, 1].max() + .5)
                 col.image(render.png_bytes(render.scatter_image(pts, bounds)),
-                          caption=f"{names[run_id]} (latest)", width="stretch")
+                          caption=f"{names[run_id]} (latest)", width=320)
     keys = list(next(iter(configs.values())))
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},
                  key="runs_configs", hide_index=True)

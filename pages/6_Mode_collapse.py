@@ -38,8 +38,14 @@ def draw(snap) -> None:
         key="fig_bars")
     left.caption("Equal green bars: every mode covered. Empty bars are missed modes.")
     d = snap.diagnostics()
-    right.plotly_chart(live.memo("cov", (snap.run_id, snap.version), lambda: figures.curves(
-        d, ["modes_captured", "high_quality_pct"], title="Coverage over time")), key="fig_cov")
+    if len(d["step"]):
+        d["modes_captured_pct"] = 100.0 * d["modes_captured"] / d["modes_total"]
+    right.plotly_chart(live.memo("cov", (snap.run_id, len(d["step"])), lambda: figures.curves(
+        d, ["modes_captured_pct", "high_quality_pct"], title="Coverage over time (%)")),
+        key="fig_cov")
+    right.plotly_chart(live.memo("kl", (snap.run_id, len(d["step"])), lambda: figures.curves(
+        d, ["reverse_kl"], title="Reverse KL to uniform over modes (nats)", height=220)),
+        key="fig_kl")
     right.caption("Modes captured rising then falling, or jumping around, is mode collapse "
                   "or mode hopping.")
 

@@ -52,21 +52,21 @@ def controls(trainer: Trainer) -> None:
     """Start / pause / step (both, D only, G only) / stop."""
     snap = trainer.snapshot
     running = snap.training
-    c = st.columns([1, 1, 1.2, 1, 1, 1, 1])
-    if c[0].button("▶ Train" if snap.step == 0 else "▶ Resume", disabled=running,
-                   key="ctl_run", type="primary"):
+    c = st.columns([1.1, 1, 1, 1, 1.1, 1.1, 1])
+    if c[0].button("Train" if snap.step == 0 else "Resume", disabled=running, key="ctl_run",
+                   type="primary", icon=":material/play_arrow:"):
         if not trainer.start():
             trainer.resume()
         trainer.wait(lambda s: s.training, timeout=5)
         st.rerun()
-    if c[1].button("⏸ Pause", disabled=not running, key="ctl_pause"):
+    if c[1].button("Pause", disabled=not running, key="ctl_pause", icon=":material/pause:"):
         trainer.pause()
         trainer.wait(lambda s: not s.training, timeout=10)
         st.rerun()
     n = c[2].number_input("steps", 1, 10_000, 1, key="ctl_n", label_visibility="collapsed",
                           help="how many steps the step buttons train")
     for col, which, label in ((c[3], "both", "Step"), (c[4], "d", "Step D"), (c[5], "g", "Step G")):
-        if col.button(label, disabled=running, key=f"ctl_step_{which}",
+        if col.button(label, disabled=running, key=f"ctl_step_{which}", icon=":material/skip_next:",
                       help={"both": "one D update, then one G update",
                             "d": "update only the discriminator",
                             "g": "update only the generator"}[which]):
@@ -75,7 +75,7 @@ def controls(trainer: Trainer) -> None:
             trainer.step(int(n), which)
             trainer.wait(lambda s: s.step >= target or s.message != "", timeout=10)
             st.rerun()
-    if c[6].button("⏹ Stop", disabled=not trainer.alive, key="ctl_stop",
+    if c[6].button("Stop", disabled=not trainer.alive, key="ctl_stop", icon=":material/stop:",
                    help="stop the thread and save a checkpoint"):
         trainer.stop()
         st.rerun()
