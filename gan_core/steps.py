@@ -19,6 +19,13 @@ from .models import build_discriminator, build_generator
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake",
            "d_grad_norm", "g_grad_norm")
 MODES = ("both", "d", "g")  # train both nets; D only; G only (step-by-step teaching)
+MAX_K = 1024  # most steps one call may run; the metrics buffer has this many rows
+
+
+def use_xla(cfg: RunConfig) -> bool:
+    """XLA fuses the MLP step's many small ops (1.5x more steps/s on the ring, bench/NOTES.md)
+    but its CPU transposed convolutions made the DCGAN step 25x slower: MLPs only."""
+    return cfg.model == "mlp"
 
 
 class GanSteps:
@@ -75,8 +82,10 @@ class GanSteps:
         fn = self._compiled.get(key)
         if fn is None:
             fn = self._compiled[key] = self._compile(mode, LOSSES.get(self.loss_name))
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be in [1, {MAX_K}], got {k}")
         out = fn(tf.constant(k, tf.int32), tf.constant(d_steps, tf.int32))
-        return out.numpy()
+        return out.numpy()[:k]
 
     def _real_batch(self) -> tf.Tensor:
         idx = self.rng.uniform([self.cfg.batch], 0, tf.shape(self.pool, tf.int64)[0], tf.int64)
@@ -142,21 +151,29 @@ class GanSteps:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
 
-        @tf.function(jit_compile=False)
+        @tf.function(jit_compile=use_xla(self.cfg))
         def run(k: tf.Tensor, d_steps: tf.Tensor) -> tf.Tensor:
-            rows = tf.TensorArray(tf.float32, size=k)
-            for i in tf.range(k):
+            # Plain while loops over a fixed-size buffer: `for i in tf.range(k)` and a
+            # TensorArray of size k make K a compile-time constant for XLA, which then
+            # compiled a new program (seconds) for every distinct K.
+            rows = tf.zeros([MAX_K, len(METRICS)])
+            i = tf.constant(0)
+            while i < k:
                 if mode == "g":
                     m = self._d_update(spec, apply=False)
                 else:
                     m = self._d_update(spec, apply=True)
-                    for _ in tf.range(d_steps - 1):
+                    j = tf.constant(1)
+                    while j < d_steps:
                         m = self._d_update(spec, apply=True)
+                        j += 1
                 g_loss, g_norm = m[1], tf.constant(np.nan, tf.float32)
                 if mode != "d":
                     g_loss, g_norm = self._g_update(spec)
-                rows = rows.write(i, tf.stack([m[0], g_loss, *m[2:], g_norm]))
+                row = tf.stack([m[0], g_loss, *m[2:], g_norm])
+                rows = tf.tensor_scatter_nd_update(rows, [[i]], row[None])
                 self.step.assign_add(1)
-            return rows.stack()
+                i += 1
+            return rows
 
         return run

@@ -20,14 +20,13 @@ from .data import load_dataset
 from .errors import ConfigError
 from .probes import Probes
 from .snapshot import Frame, History, Snapshot
-from .steps import METRICS, MODES, GanSteps
+from .steps import MAX_K, METRICS, MODES, GanSteps
 from .store import RunStore
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 30.0  # a crash loses at most this much training
 TARGET_CALL_SECONDS = 0.08  # K is chosen so one compiled call takes about this long
-MAX_K = 2000
 LIVE_HPARAMS = ("lr_d", "lr_g", "d_steps", "loss", "gp_weight", "clip")
 
 

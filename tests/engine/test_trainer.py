@@ -12,10 +12,10 @@ def wait_paused(t, step):
 
 
 def test_a_tiny_gan_learns_a_gaussian(tiny, runs_dir):
-    cfg = tiny.replace(dataset="single_gaussian", width=32, batch=128, lr_d=2e-3, lr_g=2e-3)
+    cfg = tiny.replace(dataset="single_gaussian", width=32, batch=256, snapshot_every=100)
     t = Trainer(cfg, runs_dir=runs_dir)
     before = np.abs(t.probes.sample(t.probes.z).mean(0) - 1.0).max()
-    t.train(steps=600)
+    t.train(steps=800)  # seeds 0-3 all end within 0.16 of the mean (checked by hand)
     after_mean = t.probes.sample(t.probes.z).mean(0)
     t.stop()
     assert before > 0.5
