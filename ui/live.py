@@ -8,7 +8,7 @@ import streamlit as st
 from gan_core import GanscopeError, Snapshot, Trainer
 from gan_core.losses import LOSSES
 
-TICK_SECONDS = 0.5
+TICK_SECONDS = 1.0  # live views redraw once a second: at 2 Hz the browser alone took a core (bench/ui_tick.py)
 
 
 def memo(name: str, token: Any, build: Callable[[], Any]) -> Any:
