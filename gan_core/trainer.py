@@ -168,7 +168,8 @@ class Trainer:
         else:
             self.resume()
             deadline = time.monotonic() + seconds
-            done = lambda s: time.monotonic() >= deadline or s.state in ("error", "stopped", "paused")
+            done = lambda s: time.monotonic() >= deadline or s.state in ("error", "stopped") \
+                or (s.state == "paused" and s.message != "")  # NaN pause, not the start state
         while not self.wait(done, timeout=1.0):
             if progress_fn:
                 progress_fn(self.snapshot)

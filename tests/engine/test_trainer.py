@@ -100,3 +100,10 @@ def test_reopen_continues_at_the_checkpoint_step(tiny, runs_dir):
     again.stop()
     assert again.snapshot.step == 75
     assert len(open(path / "metrics.csv").read().splitlines()) == 76
+
+
+def test_train_for_seconds_trains_then_pauses(tiny, runs_dir):
+    t = Trainer(tiny, runs_dir=runs_dir)
+    snap = t.train(seconds=8)  # the first ~4 s compile the step
+    assert snap.step > 50 and snap.state == "paused"
+    t.stop()
