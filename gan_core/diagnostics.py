@@ -6,7 +6,7 @@ a mode is captured if it is the nearest centre of at least one high-quality samp
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -45,6 +45,7 @@ def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float) -> dic
         nz = p > 0
         kl = float(np.sum(p[nz] * np.log(p[nz] * k)))
     return {
+        "mode_counts": [int(c) for c in good],  # high-quality samples per mode
         "modes_captured": int((good > 0).sum()),
         "modes_total": int(k),
         "high_quality_pct": float(100.0 * total / len(samples)),
@@ -74,3 +75,36 @@ def image_metrics(images: np.ndarray, data) -> dict[str, Any]:
     """Classifier-free measures for any image data; classifier-based ones join when a
     classifier exists for the dataset (diagnostics issue)."""
     return {"duplicate_pct": duplicate_pct(images), "pixel_diversity": pixel_diversity(images)}
+
+
+def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01) -> str:
+    """A plain-words reading of per-snapshot mode histograms (oldest first).
+
+    A mode is covered at a snapshot when it holds at least `min_share` of the high-quality
+    samples. Reports collapse ("covers 2 of 8 modes since step 3,000"), mode hopping (the
+    most-covered mode changed while few modes were covered), or full coverage.
+    """
+    if not len(steps):
+        return "No snapshot yet."
+    covered = []
+    for c in counts:
+        c = np.asarray(c, float)
+        covered.append(frozenset(np.flatnonzero(c >= max(min_share * c.sum(), 1e-9)).tolist())
+                       if c.sum() else frozenset())
+    k = len(counts[-1])
+    now = len(covered[-1])
+    since = len(covered) - 1
+    while since > 0 and len(covered[since - 1]) <= now:
+        since -= 1
+    tops = [int(np.argmax(c)) for c, cov in zip(counts, covered) if cov and len(cov) <= k // 2]
+    hops = sum(1 for a, b in zip(tops, tops[1:]) if a != b)
+    if hops >= 3:
+        return (f"Mode hopping: the most-covered mode changed {hops} times while at most "
+                f"{k // 2} of {k} modes were covered. G chases whichever mode D currently "
+                f"trusts, D follows, and G moves on.")
+    if now == 0:
+        return "No high-quality samples yet: the generator has not reached any mode."
+    if now == k:
+        return f"All {k} modes covered (since step {steps[since]:,})."
+    return (f"Collapsed to {now} of {k} modes since step {steps[since]:,}. The generator "
+            f"found a few modes that fool the discriminator and has no reason to leave them.")

@@ -25,6 +25,8 @@ def draw(snap) -> None:
         st.info("No snapshot yet.")
         return
     m = frame.metrics
+    framed = [f for f in snap.frames if "mode_counts" in f.metrics]
+    st.info(diagnostics.verdict([f.step for f in framed], [f.metrics["mode_counts"] for f in framed]))
     c = st.columns(3)
     c[0].metric("Modes captured", f"{m['modes_captured']} / {m['modes_total']}")
     c[1].metric("High quality", f"{m['high_quality_pct']:.1f} %")
