@@ -71,10 +71,56 @@ def pixel_diversity(images: np.ndarray) -> float:
     return float((images.astype(np.float32) / 255.0).std(0).mean())
 
 
-def image_metrics(images: np.ndarray, data) -> dict[str, Any]:
-    """Classifier-free measures for any image data; classifier-based ones join when a
-    classifier exists for the dataset (diagnostics issue)."""
-    return {"duplicate_pct": duplicate_pct(images), "pixel_diversity": pixel_diversity(images)}
+def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
+    """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)) (Heusel et al. 2017), with the trace of
+    the matrix square root from the symmetric PSD form sqrt(C1) C2 sqrt(C1): NumPy only."""
+    w, v = np.linalg.eigh(cov1)
+    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    inner = np.linalg.eigvalsh(root1 @ cov2 @ root1)
+    trace_sqrt = np.sqrt(np.clip(inner, 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(cov1) + np.trace(cov2) - 2 * trace_sqrt)
+
+
+def frechet_distance_from_activations(a: np.ndarray, b: np.ndarray) -> float:
+    return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+
+
+def class_metrics(probs: np.ndarray, data_labels: np.ndarray, n_classes: int,
+                  confident: float = 0.9, min_share: float = 0.01) -> dict[str, Any]:
+    """Class histogram of confidently classified samples, classes covered (>= min_share of
+    them), and KL(generated class distribution || data class distribution) in nats."""
+    sure = probs.max(1) > confident
+    hist = np.bincount(probs.argmax(1)[sure], minlength=n_classes)
+    total = hist.sum()
+    data_p = np.bincount(data_labels, minlength=n_classes) / len(data_labels)
+    out: dict[str, Any] = {"class_counts": [int(c) for c in hist], "classes_total": n_classes,
+                           "confident_pct": float(100.0 * sure.mean())}
+    if total == 0:
+        out.update(classes_covered=0, class_kl=float(np.log(1 / data_p[data_p > 0].min())))
+        return out
+    p = hist / total
+    nz = p > 0
+    out.update(classes_covered=int((p >= min_share).sum()),
+               class_kl=float(np.sum(p[nz] * np.log(p[nz] / np.maximum(data_p[nz], 1e-12)))))
+    return out
+
+
+def image_metrics(images: np.ndarray, data, classifier=None) -> dict[str, Any]:
+    """Measures for generated uint8 images. Classifier-based ones (classes, KL, FCD) only
+    for labelled data; without labels, `note` says why they are missing."""
+    out: dict[str, Any] = {"duplicate_pct": duplicate_pct(images),
+                           "pixel_diversity": pixel_diversity(images)}
+    if classifier is None:
+        out["note"] = "no labels: class coverage and FCD need a labelled dataset"
+        return out
+    x = data.to_model(images)
+    out.update(class_metrics(classifier.probabilities(x), data.labels, classifier.n_classes))
+    real = data.to_model(data.pool[np.random.default_rng(0).choice(len(data.pool),
+                                                                   min(len(images), len(data.pool)),
+                                                                   replace=False)])
+    out["fcd"] = frechet_distance_from_activations(classifier.embed(real), classifier.embed(x))
+    out["classifier_accuracy"] = classifier.accuracy
+    return out
 
 
 def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from . import diagnostics, latent, render
+from . import classifier, diagnostics, latent, render
 from .trainer import Trainer
 
 EVAL_SEED = 2024
@@ -23,5 +23,6 @@ def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> di
     if data.is_mixture:
         out.update(diagnostics.mixture_metrics(x, data.centers, data.std))
     if data.kind == "images":
-        out.update(diagnostics.image_metrics(render.to_uint8(x), data))
+        judge = classifier.for_dataset(data) if data.labels is not None else None
+        out.update(diagnostics.image_metrics(render.to_uint8(x), data, judge))
     return out

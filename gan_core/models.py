@@ -45,11 +45,12 @@ def build_discriminator(cfg: RunConfig, shape: tuple[int, ...], images: bool) ->
             model.add(wrap(layers.Conv2D(cfg.width * 2**i, 5, strides=2, padding="same")))
             model.add(layers.LeakyReLU(0.2))
             model.add(layers.Dropout(0.3))
+        model.add(layers.Flatten())
     else:
+        model.add(layers.Flatten())  # first: an MLP must see the whole image, not one pixel
         for _ in range(cfg.depth):
             model.add(wrap(layers.Dense(cfg.width)))
             model.add(layers.LeakyReLU(0.2))
-    model.add(layers.Flatten())
     model.add(wrap(layers.Dense(1)))
     return model
 

@@ -36,3 +36,25 @@ def test_verdicts():
     hop = [[40, 0, 0, 0], [0, 40, 0, 0], [0, 0, 40, 0], [0, 0, 0, 40], [40, 0, 0, 0]]
     assert dg.verdict(list(range(5)), hop).startswith("Mode hopping: the most-covered mode changed 4 times")
     assert dg.verdict([], []) == "No snapshot yet."
+
+
+def test_frechet_distance_matches_a_scipy_reference():
+    from scipy import linalg
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 6)), rng.normal(0.5, 2.0, size=(400, 6)) @ rng.normal(size=(6, 6))
+    m1, c1, m2, c2 = a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False)
+    ref = ((m1 - m2) ** 2).sum() + np.trace(c1 + c2 - 2 * linalg.sqrtm(c1 @ c2).real)
+    assert dg.frechet_distance(m1, c1, m2, c2) == pytest.approx(ref, rel=1e-6)
+    assert dg.frechet_distance_from_activations(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_class_metrics_coverage_and_kl():
+    probs = np.zeros((100, 3))
+    probs[:80, 0] = 1.0
+    probs[80:99, 1] = 1.0
+    probs[99] = [0.4, 0.3, 0.3]  # not confident: ignored
+    m = dg.class_metrics(probs, np.array([0, 1, 2] * 10), 3)
+    assert m["classes_covered"] == 2 and m["class_counts"] == [80, 19, 0]
+    p = np.array([80, 19]) / 99
+    assert m["class_kl"] == pytest.approx(float(np.sum(p * np.log(p * 3))))

@@ -53,3 +53,13 @@ def test_same_seed_same_numbers(tiny):
     a = GanSteps(tiny, load_dataset("ring8")).run(4)
     b = GanSteps(tiny, load_dataset("ring8")).run(4)
     assert np.allclose(a, b)
+
+
+@pytest.mark.parametrize("model", ["mlp", "dcgan"])
+def test_discriminator_sees_whole_images(tiny, model):
+    from gan_core.models import build_discriminator
+
+    d = build_discriminator(tiny.replace(model=model, width=8), (8, 8, 1), images=True)
+    assert d.output_shape == (None, 1)
+    if model == "mlp":  # a per-pixel MLP would have width*(1+1) first-layer weights
+        assert d.layers[1].kernel.shape == (64, 8)
