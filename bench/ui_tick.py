@@ -49,8 +49,8 @@ def tick(trainer: Trainer) -> int:
         scale = render.display_scale(trainer.data.shape[0])
         size += len(render.png_bytes(render.tile_scaled(frame.grid, scale)))
     else:
-        size += send(figures.lab_view(frame, trainer.data.pool[:1000], trainer.data.bounds(),
-                                      {"real", "fake"}, height=420))
+        size += send(figures.lab_view(frame, trainer.data.pool[:300], trainer.data.bounds(),
+                                      {"real", "fake"}, height=420, max_fake=500))
     return size
 
 

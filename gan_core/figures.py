@@ -90,7 +90,7 @@ def curves(history: dict[str, np.ndarray], names: Sequence[str], smoothing: floa
 
 
 def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], show: set[str],
-             probability: bool = True, height: int = 520) -> go.Figure:
+             probability: bool = True, height: int = 520, max_fake: int = 1000) -> go.Figure:
     """GAN Lab's picture: D's heatmap, real and generated points, G's gradient arrows and the
     generator's image of a latent grid (the manifold), each toggled by name in `show`."""
     x0, x1, y0, y1 = bounds
@@ -114,7 +114,7 @@ def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], sho
         traces.append(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers",
                            name="real", marker=dict(color=REAL, size=4, opacity=0.5)))
     if "fake" in show and frame.points is not None:
-        pts = frame.points[:1000]
+        pts = frame.points[:max_fake]
         traces.append(dict(type="scatter", x=pts[:, 0], y=pts[:, 1], mode="markers",
                            name="generated", marker=dict(color=FAKE, size=4, opacity=0.8)))
     if "arrows" in show and "arrow_vec" in f:

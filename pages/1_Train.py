@@ -16,7 +16,9 @@ live.hparams(trainer)
 c = st.columns([2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 log_y = c[1].toggle("Log scale", key="log_y")
-real = trainer.data.pool[:1000] if trainer.data.kind == "points" else None
+# Fewer markers than the 2D Lab: this chart redraws every tick, and each SVG marker costs
+# the browser CPU that a laptop's training shares (bench/ui_tick.py --tabs).
+real = trainer.data.pool[:300] if trainer.data.kind == "points" else None
 bounds = trainer.data.bounds() if real is not None else None
 
 
@@ -55,7 +57,7 @@ def draw(snap) -> None:
                        f"not luck. ({cfg_side}x{cfg_side} images, enlarged)")
         else:
             st.plotly_chart(live.memo("scatter", (snap.run_id, frame.step), lambda: figures.lab_view(
-                frame, real, bounds, {"real", "fake"}, height=420)), key="fig_scatter")
+                frame, real, bounds, {"real", "fake"}, height=420, max_fake=500)), key="fig_scatter")
             m = frame.metrics
             if m:
                 st.caption(f"Real (grey) vs generated (orange). Modes captured "
