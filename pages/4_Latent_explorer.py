@@ -44,7 +44,7 @@ with right:
     c = st.columns(2)
     a = c[0].number_input("Seed A", 0, 10**6, 1, key="lat_a")
     b = c[1].number_input("Seed B", 0, 10**6, 2, key="lat_b")
-    if st.button("🎲 Randomise seeds", key="lat_rand"):
+    if st.button("Randomise seeds", key="lat_rand", icon=":material/casino:"):
         rng = np.random.default_rng()
         st.session_state["lat_a"], st.session_state["lat_b"] = (int(v) for v in rng.integers(0, 10**6, 2))
         st.rerun()

@@ -14,7 +14,7 @@ from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
 from ui import state
 
-UPLOAD = "📁 my own file…"
+UPLOAD = "(my own file…)"
 UPLOAD_TYPES = ["zip", "npz", "gz", "idx3-ubyte"]
 
 
