@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from common import seed
@@ -27,8 +23,8 @@ import plotly.tools
 
 from gan_core import Trainer, figures, render
 from gan_core.defaults import defaults_for
+from devtools.app_server import CHROMIUM, CHROMIUM_ARGS, app_server
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def send(fig) -> int:
@@ -68,12 +64,6 @@ def tick_ms(dataset: str, steps: int, runs: Path) -> tuple[float, int]:
     return 1000 * sorted(times)[len(times) // 2], size
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def last_step(runs: Path) -> int:
     files = list(runs.glob("*/metrics.csv"))
     if not files:
@@ -103,23 +93,10 @@ def tabs(seconds: float) -> None:
     from playwright.sync_api import sync_playwright
 
     runs = Path(tempfile.mkdtemp()) / "runs"
-    port = free_port()
-    env = dict(os.environ, GANSCOPE_RUNS=str(runs))
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                               "--server.headless", "true", "--server.address", "127.0.0.1",
-                               "--server.port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with app_server(runs) as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(url)
             page.get_by_role("button", name="Start the 8-Gaussian ring").click()
@@ -144,9 +121,6 @@ def tabs(seconds: float) -> None:
                       f"(CPU cores busy: server {share.get('server', 0):.2f}, "
                       f"chromium {share.get('chromium', 0):.2f})", flush=True)
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def main() -> None:
