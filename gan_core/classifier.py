@@ -5,15 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from .data import Dataset
 
 HOLDOUT = 0.2  # share of the data kept out of training to report accuracy
+# One worker: two runs of the same dataset wait for one training, and the second reads the cache.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganscope-classifier")
+_LOADED: dict[str, "Classifier"] = {}  # by cache path: loaded once per process
+_LOADED_LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -36,13 +43,19 @@ class Classifier:
     accuracy: float  # on the held-out split
     n_classes: int
 
+    def __post_init__(self) -> None:
+        # Direct compiled calls: predict() costs tens of ms per call, and the trainer asks at
+        # every snapshot (several a second on the digits).
+        spec = [tf.TensorSpec([None, *self.model.input_shape[1:]], tf.float32)]
+        self._probs = tf.function(lambda x: tf.nn.softmax(self.model(x, training=False)),
+                                  input_signature=spec)
+        self._embed = tf.function(lambda x: self.features(x, training=False), input_signature=spec)
+
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        logits = self.model.predict(x, batch_size=512, verbose=0)
-        e = np.exp(logits - logits.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
+        return self._probs(tf.constant(x, tf.float32)).numpy()
 
     def embed(self, x: np.ndarray) -> np.ndarray:
-        return self.features.predict(x, batch_size=512, verbose=0)
+        return self._embed(tf.constant(x, tf.float32)).numpy()
 
 
 def _build(shape: tuple[int, ...], n_classes: int) -> keras.Model:
@@ -53,13 +66,31 @@ def _build(shape: tuple[int, ...], n_classes: int) -> keras.Model:
         keras.layers.Dense(n_classes)])
 
 
+def in_background(data: Dataset) -> Future | None:
+    """The dataset's classifier, loaded or trained on a worker thread, so a training thread
+    never waits seconds for it; None for unlabelled data."""
+    if data.labels is None:
+        return None
+    return _WORKER.submit(for_dataset, data)
+
+
 def for_dataset(data: Dataset, epochs: int = 30) -> Classifier:
-    """The dataset's classifier: loaded from the cache, or trained now and cached."""
+    """The dataset's classifier: already loaded, loaded from the cache, or trained now and cached."""
     if data.labels is None:
         raise ValueError(f"{data.name} has no labels: no classifier")
-    n_classes = int(data.labels.max()) + 1
     folder = cache_dir() / "classifiers"
     stem = folder / f"{data.name.replace(':', '_').replace('/', '_')}-{fingerprint(data)}"
+    with _LOADED_LOCK:
+        if str(stem) in _LOADED:
+            return _LOADED[str(stem)]
+    clf = _load_or_train(data, stem, epochs)
+    with _LOADED_LOCK:
+        return _LOADED.setdefault(str(stem), clf)
+
+
+def _load_or_train(data: Dataset, stem: Path, epochs: int) -> Classifier:
+    n_classes = int(data.labels.max()) + 1
+    folder = stem.parent
     path, meta = stem.with_suffix(".keras"), stem.with_suffix(".json")
     if path.exists() and meta.exists():
         model = keras.models.load_model(path, safe_mode=True)

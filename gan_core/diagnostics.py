@@ -105,52 +105,79 @@ def class_metrics(probs: np.ndarray, data_labels: np.ndarray, n_classes: int,
     return out
 
 
-def image_metrics(images: np.ndarray, data, classifier=None) -> dict[str, Any]:
+def image_metrics(images: np.ndarray, data, classifier=None,
+                  real_features: np.ndarray | None = None) -> dict[str, Any]:
     """Measures for generated uint8 images. Classifier-based ones (classes, KL, FCD) only
-    for labelled data; without labels, `note` says why they are missing."""
+    for labelled data; without labels, `note` says why they are missing. `real_features`:
+    the classifier's embedding of real images, when the caller keeps one (per snapshot)."""
     out: dict[str, Any] = {"duplicate_pct": duplicate_pct(images),
                            "pixel_diversity": pixel_diversity(images)}
     if classifier is None:
-        out["note"] = "no labels: class coverage and FCD need a labelled dataset"
+        if data.labels is None:
+            out["note"] = "no labels: class coverage and FCD need a labelled dataset"
         return out
     x = data.to_model(images)
     out.update(class_metrics(classifier.probabilities(x), data.labels, classifier.n_classes))
-    real = data.to_model(data.pool[np.random.default_rng(0).choice(len(data.pool),
-                                                                   min(len(images), len(data.pool)),
-                                                                   replace=False)])
-    out["fcd"] = frechet_distance_from_activations(classifier.embed(real), classifier.embed(x))
+    if real_features is None:
+        real_features = classifier.embed(real_sample(data, len(images)))
+    out["fcd"] = frechet_distance_from_activations(real_features, classifier.embed(x))
     out["classifier_accuracy"] = classifier.accuracy
     return out
 
 
-def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01) -> str:
-    """A plain-words reading of per-snapshot mode histograms (oldest first).
+def real_sample(data, n: int) -> np.ndarray:
+    """A fixed draw of `n` real images in model space (the FCD's reference)."""
+    pick = np.random.default_rng(0).choice(len(data.pool), min(n, len(data.pool)), replace=False)
+    return data.to_model(data.pool[pick])
 
-    A mode is covered at a snapshot when it holds at least `min_share` of the high-quality
-    samples. Reports collapse ("covers 2 of 8 modes since step 3,000"), mode hopping (the
+
+def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01,
+            noun: str = "modes") -> str:
+    """A plain-words reading of per-snapshot histograms (oldest first) over modes or classes.
+
+    A mode is covered at a snapshot when it holds at least `min_share` of the counted samples.
+    Reports collapse ("collapsed to 2 of 8 modes since step 3,000"), mode hopping (the
     most-covered mode changed while few modes were covered), or full coverage.
     """
     if not len(steps):
         return "No snapshot yet."
-    covered = []
-    for c in counts:
-        c = np.asarray(c, float)
-        covered.append(frozenset(np.flatnonzero(c >= max(min_share * c.sum(), 1e-9)).tolist())
-                       if c.sum() else frozenset())
+    covered = covered_sets(counts, min_share)
     k = len(counts[-1])
     now = len(covered[-1])
-    since = len(covered) - 1
-    while since > 0 and len(covered[since - 1]) <= now:
+    since = len(covered) - 1  # back to the first snapshot of the current streak
+    while since > 0 and (len(covered[since - 1]) == k if now == k
+                         else 0 < len(covered[since - 1]) <= now):
         since -= 1
-    tops = [int(np.argmax(c)) for c, cov in zip(counts, covered) if cov and len(cov) <= k // 2]
-    hops = sum(1 for a, b in zip(tops, tops[1:]) if a != b)
+    hops = hop_count(counts, min_share)
+    one = noun[:-1] if noun.endswith("s") else noun
     if hops >= 3:
-        return (f"Mode hopping: the most-covered mode changed {hops} times while at most "
-                f"{k // 2} of {k} modes were covered. G chases whichever mode D currently "
+        return (f"Mode hopping: the most-covered {one} changed {hops} times while at most "
+                f"{k // 2} of {k} {noun} were covered. G chases whichever {one} D currently "
                 f"trusts, D follows, and G moves on.")
     if now == 0:
-        return "No high-quality samples yet: the generator has not reached any mode."
+        return f"No confident samples yet: the generator has not reached any of the {noun}."
     if now == k:
-        return f"All {k} modes covered (since step {steps[since]:,})."
-    return (f"Collapsed to {now} of {k} modes since step {steps[since]:,}. The generator "
-            f"found a few modes that fool the discriminator and has no reason to leave them.")
+        return f"All {k} {noun} covered (since step {steps[since]:,})."
+    return (f"Collapsed to {now} of {k} {noun} since step {steps[since]:,}. The generator "
+            f"found a few {noun} that fool the discriminator and has no reason to leave them.")
+
+
+def covered_sets(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> list[frozenset]:
+    """Per snapshot, the modes holding at least `min_share` of its counted samples."""
+    out = []
+    for c in counts:
+        c = np.asarray(c, float)
+        out.append(frozenset(np.flatnonzero(c >= min_share * c.sum()).tolist())
+                   if c.sum() else frozenset())
+    return out
+
+
+def hop_count(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> int:
+    """How often the most-covered mode changed between snapshots at which at most half of
+    the modes were covered (a collapsed generator moving from mode to mode)."""
+    if not len(counts):
+        return 0
+    covered = covered_sets(counts, min_share)
+    k = len(counts[-1])
+    tops = [int(np.argmax(c)) for c, cov in zip(counts, covered) if cov and len(cov) <= k // 2]
+    return sum(1 for a, b in zip(tops, tops[1:]) if a != b)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from . import diagnostics, latent, render
+from . import classifier, diagnostics, latent, render
 from .data import Dataset
 from .losses import LOSSES
 from .snapshot import Frame
 from .steps import GanSteps
 
 GRID_SAMPLES = 64  # an 8x8 mosaic of images
+IMAGE_SAMPLES = 500  # images judged per snapshot: enough for 1 % class shares, a few ms of work
 FIELD_SIDE = 48  # discriminator heatmap resolution
 ARROWS = 200  # gradient arrows drawn on generated points
 NOISE_SEED = 1234  # fixed noise: every snapshot shows the same z, so change means learning
@@ -20,8 +21,12 @@ class Probes:
     def __init__(self, steps: GanSteps, data: Dataset) -> None:
         self.steps, self.data = steps, data
         z_dim = steps.cfg.z_dim
+        self._judge = None
         if data.kind == "images":
             self.z = latent.noise(NOISE_SEED, GRID_SAMPLES, z_dim)
+            self.eval_z = latent.noise(NOISE_SEED + 1, IMAGE_SAMPLES, z_dim)
+            self._judge = classifier.in_background(data)  # ready after a few seconds
+            self._real_features: np.ndarray | None = None
         else:
             self.z = latent.noise(NOISE_SEED, diagnostics.MIXTURE_SAMPLES, z_dim)
             x0, x1, y0, y1 = data.bounds()
@@ -49,10 +54,29 @@ class Probes:
             _, g_loss = spec.fn(tf.zeros_like(f), f)
         return -tape.gradient(g_loss, x) * tf.cast(tf.shape(x)[0], tf.float32)
 
+    def judge(self) -> classifier.Classifier | None:
+        """The dataset's classifier once it is ready; None before that and for unlabelled data."""
+        future = self._judge
+        if future is None or not future.done() or future.exception() is not None:
+            return None
+        return future.result()
+
+    def image_metrics(self) -> dict:
+        """Diagnostics of IMAGE_SAMPLES generated images from fixed noise; the classifier-based
+        ones appear once the classifier is ready."""
+        fake = self.sample(self.eval_z)
+        if not np.isfinite(fake).all():
+            return {}
+        judge = self.judge()
+        if judge is not None and self._real_features is None:
+            self._real_features = judge.embed(diagnostics.real_sample(self.data, IMAGE_SAMPLES))
+        return diagnostics.image_metrics(render.to_uint8(fake), self.data, judge,
+                                         self._real_features)
+
     def frame(self, step: int) -> Frame:
         if self.data.kind == "images":
             images = render.to_uint8(self.sample(self.z))
-            return Frame(step=step, grid=render.tile(images, cols=8))
+            return Frame(step=step, grid=render.tile(images, cols=8), metrics=self.image_metrics())
         points = self.sample(self.z)
         if not np.isfinite(points).all():
             return Frame(step=step, points=points)

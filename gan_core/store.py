@@ -6,6 +6,7 @@
                     frames/step_*.png    the fixed-noise mosaic per snapshot (images)
                     frames/step_*.npz    points and fields per snapshot (2D)
                     diagnostics.jsonl    one JSON object per snapshot
+                    weights/step_*.npz   G's weights at up to MAX_KEYFRAMES evenly spaced steps
                     checkpoints/         tf.train.Checkpoint files (weights, optimizers, step)
 
 Run ids are generated here; user text (a title) never becomes a path.
@@ -28,6 +29,7 @@ from .errors import StoreError
 from .snapshot import Frame
 
 DEFAULT_RUNS_DIR = Path(os.environ.get("GANSCOPE_RUNS", "runs"))
+MAX_KEYFRAMES = 40  # generator weights kept per run, for looking at earlier snapshots
 
 
 def new_run_id(cfg: RunConfig) -> str:
@@ -153,6 +155,45 @@ class RunStore:
                     frames.append(Frame(step, points=z["points"], field=field,
                                         metrics=metrics.get(step, {})))
         return frames
+
+    # ---- generator keyframes -------------------------------------------------------------------
+    def write_keyframe(self, step: int, weights: list[np.ndarray], stride: int) -> int:
+        """Keep G's weights at `step` (a multiple of `stride`); past MAX_KEYFRAMES, drop every
+        other keyframe and double the stride. Returns the stride now in force, so the kept
+        steps stay evenly spaced over the whole run at bounded disk use."""
+        folder = self.path / "weights"
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f"step_{step:09d}.tmp.npz"
+        np.savez(tmp, *weights)
+        os.replace(tmp, folder / f"step_{step:09d}.npz")  # readers never see half a file
+        steps = self.keyframe_steps()
+        while len(steps) > MAX_KEYFRAMES:
+            stride *= 2
+            for s in steps:
+                if s % stride:
+                    (folder / f"step_{s:09d}.npz").unlink(missing_ok=True)
+            steps = self.keyframe_steps()
+        return stride
+
+    def keyframe_steps(self, max_step: int | None = None) -> list[int]:
+        """Steps with saved generator weights; with `max_step`, later ones are deleted (a
+        reopened run continues from its checkpoint)."""
+        out = []
+        for f in sorted((self.path / "weights").glob("step_*[0-9].npz")):
+            step = int(f.stem.split("_")[1])
+            if max_step is not None and step > max_step:
+                f.unlink(missing_ok=True)
+            else:
+                out.append(step)
+        return out
+
+    def read_keyframe(self, step: int) -> list[np.ndarray]:
+        path = self.path / "weights" / f"step_{step:09d}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return [z[f"arr_{i}"] for i in range(len(z.files))]
+        except OSError as exc:
+            raise StoreError(f"no generator weights at step {step} ({exc})") from exc
 
     # ---- status and checkpoints -------------------------------------------------------------------
     def write_status(self, **status: Any) -> None:

@@ -53,9 +53,13 @@ class Trainer:
         self._state, self._message = "idle", ""
         self._elapsed, self._rate, self._per_step = 0.0, 0.0, 0.0
         self._pending, self._pending_mode = 0, "both"
+        self._until: int | None = None  # running stops (pauses) at this step, when set
         self._hparams: dict[str, Any] = {k: getattr(config, k) for k in LIVE_HPARAMS}
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._snapshot: Snapshot | None = None
+        self._keyframe_stride = config.snapshot_every  # owned by the training thread
+        self._spare: tuple[int, Any] | None = None  # (step, generator) for sample_at
+        self._spare_lock = threading.Lock()  # guards _spare: any page thread may sample
         self._publish()
 
     # ---- opening a saved run -------------------------------------------------------------------
@@ -77,6 +81,9 @@ class Trainer:
         if len(rows):
             self.history.append(rows[:, 0].astype(np.int64), rows[:, 1:])
         self._frames = tuple(self.store.read_frames(step))
+        kept = self.store.keyframe_steps(step)
+        if len(kept) > 1:  # continue the thinning where it was
+            self._keyframe_stride = max(self.config.snapshot_every, int(min(np.diff(kept))))
         status = self.store.read_status()
         self._elapsed = float(status.get("elapsed", 0.0))
         self._apply_hparams({k: v for k, v in status.get("hparams", {}).items()
@@ -102,8 +109,11 @@ class Trainer:
     def pause(self) -> None:
         self._commands.put(("pause",))
 
-    def resume(self) -> None:
-        self._commands.put(("resume",))
+    def resume(self, until: int | None = None) -> None:
+        """Train on; with `until`, pause when the run reaches that step (a lesson's budget)."""
+        if until is not None and (not isinstance(until, int) or until < 1):
+            raise ConfigError(f"until must be a positive step number, got {until!r}")
+        self._commands.put(("resume", until))
 
     def step(self, n: int = 1, which: str = "both") -> None:
         """Train exactly `n` more steps, then pause. which: "both", "d" (D only), "g" (G only)."""
@@ -223,6 +233,9 @@ class Trainer:
                 return False
             if kind == "resume":
                 self._state, self._message, self._pending = "running", "", 0
+                self._until = cmd[1]
+                if self._until is not None and self._at() >= self._until:
+                    self._state, self._until = "paused", None
             elif kind == "pause" and self._state == "running":
                 self._state = "paused"
                 self._save()
@@ -255,6 +268,8 @@ class Trainer:
             k = min(k, 10)  # the first call also traces the graph
         if self._state != "running":
             k = min(k, self._pending)
+        elif self._until is not None:
+            k = min(k, self._until - self._at())
         return k
 
     def _train_call(self) -> None:
@@ -282,6 +297,11 @@ class Trainer:
             self.store.flush()
         wall = time.perf_counter() - t0
         self._rate = k / wall if self._rate <= 0 else 0.8 * self._rate + 0.2 * k / wall
+        if self._until is not None and self._at() >= self._until:
+            self._state, self._until = "paused", None
+            if self._at() % self.config.snapshot_every:  # the budget's end gets a snapshot too
+                self._add_frame()
+            self._save()
 
     def _diverged(self, step: int, row: np.ndarray) -> None:
         """NaN/Inf: pause, say where and why, and roll the weights back to the last checkpoint
@@ -297,6 +317,7 @@ class Trainer:
         self.store.read_metrics(back)  # cuts the diverged rows from the file
         self.history.truncate(back)
         self._frames = tuple(f for f in self._frames if f.step <= back)
+        self.store.keyframe_steps(back)  # deletes generator weights past the rollback
         self._state, self._pending = "paused", 0
         self._message = (f"Training diverged at step {step}: the {which} became NaN/Inf. "
                          f"Usually a learning rate is too high (lr_d={self._hparams['lr_d']:g}, "
@@ -307,6 +328,27 @@ class Trainer:
         frame = self.probes.frame(self._at())
         self._frames = self._frames + (frame,)
         self.store.write_frame(frame)
+        if frame.step % self._keyframe_stride == 0:  # checked first: get_weights() copies
+            self._keyframe_stride = self.store.write_keyframe(
+                frame.step, self.steps.sampler.get_weights(), self._keyframe_stride)
+
+    def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
+        """G(z) with the generator weights kept for `step` (see `keyframe_steps`), in model
+        space. A spare generator, never the one training, so any thread may call this."""
+        from .models import build_generator
+
+        with self._spare_lock:
+            if self._spare is None or self._spare[0] != step:
+                weights = self.store.read_keyframe(step)
+                g = self._spare[1] if self._spare else build_generator(
+                    self.config, self.data.shape, self.data.kind == "images")
+                g.set_weights(weights)
+                self._spare = (step, g)
+            return self._spare[1](np.asarray(z, np.float32), training=False).numpy()
+
+    def keyframe_steps(self) -> list[int]:
+        """Steps whose generator weights are kept (at most store.MAX_KEYFRAMES, evenly spaced)."""
+        return self.store.keyframe_steps()
 
     def _save(self) -> None:
         step = self._at()

@@ -58,3 +58,28 @@ def test_class_metrics_coverage_and_kl():
     assert m["classes_covered"] == 2 and m["class_counts"] == [80, 19, 0]
     p = np.array([80, 19]) / 99
     assert m["class_kl"] == pytest.approx(float(np.sum(p * np.log(p * 3))))
+
+
+def test_class_verdict_and_hop_count_by_hand():
+    # 10 classes; snapshots: all covered, then only classes 3 and 7
+    full = [10] * 10
+    two = [0, 0, 0, 60, 0, 0, 0, 40, 0, 0]
+    assert dg.verdict([100, 200, 300], [full, two, two], noun="classes") \
+        .startswith("Collapsed to 2 of 10 classes since step 200")
+    # a class with under 1 % of the samples is not covered: 1 of 200 = 0.5 %
+    assert dg.covered_sets([[199, 1, 0]]) == [frozenset({0})]
+    # top mode 0 -> 1 -> 1 -> 2 -> 0 while <= half covered: 3 changes; a full-coverage
+    # snapshot in between is not counted as a position
+    one = lambda i: [50 if j == i else 0 for j in range(8)]  # noqa: E731
+    assert dg.hop_count([one(0), one(1), one(1), [5] * 8, one(2), one(0)]) == 3
+    assert dg.hop_count([]) == 0
+    assert dg.verdict([0], [[0] * 8]).startswith("No confident samples yet")
+
+
+def test_verdict_since_counts_from_the_current_streak():
+    none, full = [0] * 4, [5] * 4
+    two = [5, 5, 0, 0]
+    # coverage 0 -> 4 -> 4: "all covered since" the first full snapshot, not step 0
+    assert dg.verdict([0, 100, 200], [none, full, full]) == "All 4 modes covered (since step 100)."
+    # 0 -> 2 -> 2: the collapse streak starts when G first reached its modes
+    assert "since step 100" in dg.verdict([0, 100, 200], [none, two, two])

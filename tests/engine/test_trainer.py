@@ -15,11 +15,16 @@ def test_a_tiny_gan_learns_a_gaussian(tiny, runs_dir):
     cfg = tiny.replace(dataset="single_gaussian", width=32, batch=256, snapshot_every=100)
     t = Trainer(cfg, runs_dir=runs_dir)
     before = np.abs(t.probes.sample(t.probes.z).mean(0) - 1.0).max()
-    t.train(steps=800)  # seeds 0-3 all end within 0.16 of the mean (checked by hand)
-    after_mean = t.probes.sample(t.probes.z).mean(0)
+    means = []
+    for _ in range(4):  # a GAN circles the target: judge its path, not one moment of it
+        t.train(steps=200)
+        means.append(t.probes.sample(t.probes.z).mean(0))
     t.stop()
+    errors = np.abs(np.array(means) - 1.0).max(1)
     assert before > 0.5
-    assert np.abs(after_mean - 1.0).max() < 0.25, after_mean
+    # seeds 0-3 on this machine: every reading within 0.32, readings 0.02-0.32 (checked by hand)
+    assert errors.max() < 0.4, errors
+    assert np.abs(np.mean(means, 0) - 1.0).max() < 0.15, means
 
 
 def test_start_twice_makes_one_thread_and_stop_joins(tiny, runs_dir):
@@ -106,4 +111,52 @@ def test_train_for_seconds_trains_then_pauses(tiny, runs_dir):
     t = Trainer(tiny, runs_dir=runs_dir)
     snap = t.train(seconds=8)  # the first ~4 s compile the step
     assert snap.step > 50 and snap.state == "paused"
+    t.stop()
+
+
+def test_resume_until_trains_to_the_budget_then_pauses(tiny, runs_dir):
+    t = Trainer(tiny.replace(snapshot_every=40), runs_dir=runs_dir)
+    t.start(paused=True)
+    t.resume(until=90)
+    assert t.wait(lambda s: s.state == "running", timeout=30)
+    wait_paused(t, 90)
+    s = t.snapshot
+    assert s.step == 90 and s.history["step"][-1] == 90
+    assert [f.step for f in s.frames] == [0, 40, 80, 90]  # the budget's end is a snapshot too
+    t.resume(until=50)  # already past it: stays paused
+    assert not t.wait(lambda s: s.step != 90, timeout=0.5)
+    with pytest.raises(ConfigError, match="until must be"):
+        t.resume(until=0)
+    t.stop()
+
+
+def test_image_snapshots_carry_live_class_diagnostics(tiny, runs_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_CACHE", str(tmp_path / "cache"))
+    cfg = tiny.replace(dataset="digits", z_dim=8, snapshot_every=50)
+    t = Trainer(cfg, runs_dir=runs_dir)
+    first = t.probes.image_metrics()  # classifier not ready yet: the cheap measures only
+    assert {"duplicate_pct", "pixel_diversity"} <= set(first)
+    t.probes._judge.result(timeout=120)  # the background classifier finishes
+    t.train(steps=100)
+    t.stop()
+    m = t.snapshot.frame.metrics
+    assert m["classes_total"] == 10 and 0 <= m["classes_covered"] <= 10
+    assert len(m["class_counts"]) == 10 and m["fcd"] >= 0
+    series = t.snapshot.diagnostics()
+    assert len(series["step"]) >= 2 and "class_kl" in series
+    reopened = Trainer.open(t.store.path)  # diagnostics come back from disk
+    assert reopened.snapshot.frame.metrics["classes_covered"] == m["classes_covered"]
+    reopened.stop()
+
+
+def test_sample_at_an_earlier_snapshot_uses_that_steps_weights(tiny, runs_dir):
+    t = Trainer(tiny, runs_dir=runs_dir)
+    z = t.probes.z[:50]
+    early = t.probes.sample(z)
+    t.train(steps=100)
+    steps = t.keyframe_steps()
+    assert steps[0] == 0 and steps[-1] == 100
+    np.testing.assert_allclose(t.sample_at(0, z), early, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t.sample_at(100, z), t.probes.sample(z), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(t.sample_at(0, z), t.sample_at(100, z))
     t.stop()
