@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core import GanscopeError
 from gan_core.presets import PRESETS
-from ui import forms, state
+from ui import forms, lesson_cards, state
 
 st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
 st.title("GANscope")
@@ -22,6 +22,12 @@ if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
         trainer.start()
         state.select(trainer.run_id)
         st.switch_page("pages/1_Train.py")
+
+st.subheader("Lessons")
+st.caption("Each lesson starts ready-made runs that show one GAN phenomenon, trains them to the "
+           "step budget its claim is checked at (`python -m gan_core lessons --verify`), and "
+           "opens the page to watch.")
+lesson_cards.cards()
 
 st.subheader("New run")
 made = forms.new_run_form()

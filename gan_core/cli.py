@@ -6,6 +6,7 @@
     python -m gan_core resume RUN_DIR [--steps N | --minutes M]
     python -m gan_core eval RUN_DIR [--json]
     python -m gan_core export RUN_DIR [--gif FILE] [--generator FILE.keras] [--csv FILE]
+    python -m gan_core lessons [--verify [--seeds N] [--quick] [--only NAME ...] [--runs-dir DIR]]
 """
 from __future__ import annotations
 
@@ -49,6 +50,13 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--gif")
     x.add_argument("--generator")
     x.add_argument("--csv")
+    les = sub.add_parser("lessons", help="list the lessons, or verify their claims")
+    les.add_argument("--verify", action="store_true", help="train each lesson and check its claim")
+    les.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    les.add_argument("--quick", action="store_true",
+                     help="the test suite's subset: shorter budgets, quick lessons only")
+    les.add_argument("--only", nargs="*", default=None, metavar="NAME")
+    les.add_argument("--runs-dir", default=None, help="keep the runs here (default: discarded)")
     return ap
 
 
@@ -164,5 +172,33 @@ def cmd_export(args) -> int:
     return 0
 
 
-COMMANDS = {"presets": cmd_presets, "train": cmd_train, "resume": cmd_resume,
+def cmd_lessons(args) -> int:
+    from . import lesson_runs  # noqa: F401  (registers the lessons)
+    from .lessons import LESSONS, table, verify
+
+    names = args.only or LESSONS.names()
+    for name in names:
+        LESSONS.get(name)  # unknown name: an error listing the valid ones
+    if not args.verify:
+        for name in names:
+            lesson = LESSONS.get(name)
+            print(f"{name:24} {lesson.title}\n{'':24} claim: {lesson.claim}")
+        return 0
+    if args.seeds < 1:
+        raise GanscopeError("--seeds must be at least 1")
+    if args.quick:
+        names = [n for n in names if LESSONS.get(n).quick]
+
+    def report(v) -> None:
+        print(f"{v.lesson:24} seed {v.seed}: {'holds' if v.holds else 'FAILS'} "
+              f"({v.detail}; {v.seconds:.0f} s)", flush=True)
+
+    t0 = time.monotonic()
+    verdicts = verify(names, range(args.seeds), args.quick, args.runs_dir, report)
+    text, ok = table(verdicts, args.seeds)
+    print(f"\n{text}\ntotal {time.monotonic() - t0:.0f} s")
+    return 0 if ok else 1
+
+
+COMMANDS = {"presets": cmd_presets, "lessons": cmd_lessons, "train": cmd_train, "resume": cmd_resume,
             "eval": cmd_eval, "export": cmd_export}

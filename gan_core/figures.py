@@ -13,12 +13,17 @@ LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D
           "d_acc_real": "D accuracy on real", "d_acc_fake": "D accuracy on generated",
           "d_grad_norm": "|grad D|", "g_grad_norm": "|grad G|",
           "modes_captured_pct": "modes captured (%)", "high_quality_pct": "high quality (%)",
-          "reverse_kl": "reverse KL"}
+          "reverse_kl": "reverse KL", "classes_covered_pct": "classes covered (%)",
+          "confident_pct": "confidently classified (%)", "class_kl": "class KL",
+          "fcd": "FCD", "duplicate_pct": "near-duplicates (%)"}
 COLOURS = {"d_loss": "#1f77b4", "g_loss": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
            "d_acc_real": "#2ca02c", "d_acc_fake": "#d62728", "d_grad_norm": "#1f77b4",
            "g_grad_norm": "#ff7f0e", "modes_captured_pct": "#1f77b4",
-           "high_quality_pct": "#2ca02c", "reverse_kl": "#9467bd"}
+           "high_quality_pct": "#2ca02c", "reverse_kl": "#9467bd", "classes_covered_pct": "#1f77b4",
+           "confident_pct": "#2ca02c", "class_kl": "#9467bd", "fcd": "#8c564b",
+           "duplicate_pct": "#d62728"}
 REAL, FAKE = "#7f7f7f", "#ff7f0e"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")  # runs compared on one chart
 
 
 def decimate(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
@@ -82,11 +87,27 @@ def curves(history: dict[str, np.ndarray], names: Sequence[str], smoothing: floa
                            line=dict(color="#999", dash="dot", width=1)))
         notes.append(dict(x=step, y=1, yref="paper", text=text, showarrow=False,
                           font=dict(size=10, color="#666"), xanchor="left", yanchor="top"))
-    return _figure(traces, dict(
-        title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title=dict(text="step")), yaxis=dict(type="log" if log_y else "linear"),
-        legend=dict(orientation="h", y=-0.2), shapes=shapes, annotations=notes,
-        uirevision="keep"))  # keep the user's zoom across live updates
+    return _figure(traces, _step_layout(title, height, log_y, shapes=shapes, annotations=notes))
+
+
+def overlay(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "",
+            smoothing: float = 0.6, log_y: bool = False, height: int = 340) -> go.Figure:
+    """One metric of several runs on one chart: {run name: (steps, values)}."""
+    traces = []
+    for i, (name, (steps, values)) in enumerate(series.items()):
+        s, v = decimate(np.asarray(steps), np.asarray(values))
+        if log_y:
+            v = np.where(v > 0, v, np.nan)
+        traces.append(dict(type="scatter", x=s, y=smooth(v, smoothing), mode="lines", name=name,
+                           line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    return _figure(traces, _step_layout(title, height, log_y))
+
+
+def _step_layout(title: str, height: int, log_y: bool, **extra) -> dict:
+    return dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40, b=10),
+                xaxis=dict(title=dict(text="step")), yaxis=dict(type="log" if log_y else "linear"),
+                legend=dict(orientation="h", y=-0.2),
+                uirevision="keep", **extra)  # keep the user's zoom across live updates
 
 
 def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], show: set[str],
@@ -133,11 +154,21 @@ def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], sho
         title=dict(text=f"step {frame.step:,}")))
 
 
-def mode_bars(good: np.ndarray, poor: np.ndarray, labels: Sequence[str], title: str = "") -> go.Figure:
-    """One bar per mode (or class): high-quality samples stacked on low-quality ones."""
-    fig = go.Figure()
-    fig.add_bar(x=list(labels), y=good, name="high quality", marker_color="#2ca02c")
-    fig.add_bar(x=list(labels), y=poor, name="off-mode", marker_color="#d3d3d3")
-    fig.update_layout(barmode="stack", height=280, title=title, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.25), yaxis_title="samples")
-    return fig
+def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[str],
+              title: str = "", expected: float | None = None,
+              names: tuple[str, str] = ("high quality", "off-mode")) -> go.Figure:
+    """One bar per mode (or class): the counted samples, stacked on the uncounted ones when
+    given, with a dotted line at the count a perfectly balanced generator would reach."""
+    x = list(labels)
+    traces = [dict(type="bar", x=x, y=list(good), name=names[0], marker=dict(color="#2ca02c"))]
+    if poor is not None:
+        traces.append(dict(type="bar", x=x, y=list(poor), name=names[1],
+                           marker=dict(color="#d3d3d3")))
+    shapes = []
+    if expected is not None:
+        shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=expected, y1=expected,
+                           line=dict(color="#555", dash="dot", width=1)))
+    return _figure(traces, dict(
+        barmode="stack", height=280, title=dict(text=title), margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.25), yaxis=dict(title=dict(text="samples")),
+        xaxis=dict(type="category"), shapes=shapes))

@@ -46,9 +46,9 @@ def gif_bytes(frames: list[np.ndarray], ms_per_frame: int = 150) -> bytes:
 
 
 def scatter_image(points: np.ndarray, bounds: tuple[float, float, float, float],
-                  real: np.ndarray | None = None, size: int = 240) -> np.ndarray:
-    """A quick raster of 2D points (real in grey, generated in orange): GIF frames need no
-    plotting library. Returns uint8 (size, size, 3)."""
+                  real: np.ndarray | None = None, size: int = 240, dot: int = 2) -> np.ndarray:
+    """A quick raster of 2D points (real in grey, generated in orange), `dot` pixels square:
+    GIF frames and live views need no plotting library. Returns uint8 (size, size, 3)."""
     x0, x1, y0, y1 = bounds
     img = np.full((size, size, 3), 255, np.uint8)
     for pts, colour in ((real, (170, 170, 170)), (points, (230, 110, 20))):
@@ -58,8 +58,8 @@ def scatter_image(points: np.ndarray, bounds: tuple[float, float, float, float],
         col = ((pts[:, 0] - x0) / (x1 - x0) * (size - 1)).astype(int)
         row = ((y1 - pts[:, 1]) / (y1 - y0) * (size - 1)).astype(int)
         ok = (col >= 0) & (col < size) & (row >= 0) & (row < size)
-        for dr in (0, 1):
-            for dc in (0, 1):
+        for dr in range(dot):
+            for dc in range(dot):
                 img[np.clip(row[ok] + dr, 0, size - 1), np.clip(col[ok] + dc, 0, size - 1)] = colour
     return img
 

@@ -16,10 +16,15 @@ live.hparams(trainer)
 c = st.columns([2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 log_y = c[1].toggle("Log scale", key="log_y")
-# Fewer markers than the 2D Lab: this chart redraws every tick, and each SVG marker costs
-# the browser CPU that a laptop's training shares (bench/ui_tick.py --tabs).
 real = trainer.data.pool[:300] if trainer.data.kind == "points" else None
 bounds = trainer.data.bounds() if real is not None else None
+
+
+def scatter_png(frame) -> bytes:
+    """The live 2D view as a picture, not a chart: this view redraws every tick, and an image
+    swap costs the browser almost nothing where SVG markers took CPU from training on the
+    same laptop (bench/ui_tick.py --tabs). The 2D Lab keeps the interactive chart."""
+    return render.png_bytes(render.scatter_image(frame.points[:500], bounds, real, size=420, dot=3))
 
 
 def draw(snap) -> None:
@@ -56,13 +61,13 @@ def draw(snap) -> None:
             st.caption("The same 64 noise vectors at every snapshot: changes are learning, "
                        f"not luck. ({cfg_side}x{cfg_side} images, enlarged)")
         else:
-            st.plotly_chart(live.memo("scatter", (snap.run_id, frame.step), lambda: figures.lab_view(
-                frame, real, bounds, {"real", "fake"}, height=420, max_fake=500)), key="fig_scatter")
+            st.image(live.memo("scatter", (snap.run_id, frame.step), lambda: scatter_png(frame)),
+                     caption=f"Real (grey) vs generated (orange) at step {frame.step:,}",
+                     width="stretch")
             m = frame.metrics
             if m:
-                st.caption(f"Real (grey) vs generated (orange). Modes captured "
-                           f"{m['modes_captured']}/{m['modes_total']}, high quality "
-                           f"{m['high_quality_pct']:.0f}%.")
+                st.caption(f"Modes captured {m['modes_captured']}/{m['modes_total']}, high "
+                           f"quality {m['high_quality_pct']:.0f}%. The 2D Lab adds D's view.")
 
 
 live.live(trainer, draw, "train")

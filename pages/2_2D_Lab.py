@@ -27,7 +27,7 @@ st.caption("Blue regions: D says real; red: D says fake. Arrows show where G's l
 
 def draw_frame(snap, frame) -> None:
     prob = LOSSES.get(snap.hparams["loss"]).probability
-    fig = live.memo("lab", (snap.run_id, frame.step, tuple(sorted(show))),
+    fig = live.memo("lab", (snap.run_id, frame.step, tuple(sorted(show)), prob),
                     lambda: figures.lab_view(frame, real, bounds, show, prob))
     st.plotly_chart(fig, key="fig_lab")
     m = frame.metrics

@@ -10,13 +10,27 @@ st.title("Latent explorer")
 trainer = state.need_run()
 cfg, snap = trainer.config, trainer.snapshot
 images = trainer.data.kind == "images"
-st.caption(f"Samples from the generator's current weights (step {snap.step:,}). Each slider "
-           "moves one noise dimension; smooth changes mean G has learned a smooth map.")
+LATEST = "latest"
+kept = [s for s in trainer.keyframe_steps() if s < snap.step]
+at = st.select_slider("Generator at snapshot (step)", kept + [LATEST], value=LATEST,
+                      format_func=lambda s: f"now ({snap.step:,})" if s == LATEST else f"{s:,}",
+                      key="lat_at", help="earlier generators: up to 40 evenly spaced snapshots "
+                                         "are kept per run")
+
+
+def generate(z: np.ndarray) -> np.ndarray:
+    """G(z) with the chosen snapshot's weights."""
+    return trainer.probes.sample(z) if at == LATEST else trainer.sample_at(at, z)
+
+
+st.caption("Each slider moves one noise dimension; smooth changes mean G has learned a smooth "
+           "map. Step back to an early snapshot to see the same noise before G learned.")
 scale = render.display_scale(trainer.data.shape[0], target=96) if images else 1
 
 
 def show_points(points, title, key):
-    fig = figures.lab_view(Frame(snap.step), trainer.data.pool[:1000], trainer.data.bounds(),
+    fig = figures.lab_view(Frame(snap.step if at == LATEST else at), trainer.data.pool[:1000],
+                           trainer.data.bounds(),
                            {"real"}, height=380)
     fig.add_scatter(x=points[:, 0], y=points[:, 1], mode="markers+lines", name=title,
                     marker=dict(size=9, color=np.arange(len(points)), colorscale="Viridis"))
@@ -33,7 +47,7 @@ with left:
         dims = st.multiselect("Dimensions to slide", dims, default=dims[:4], key="lat_dims")
     for d in dims:
         z[d] = st.slider(f"z[{d}]", -3.0, 3.0, float(round(z[d], 2)), 0.05, key=f"lat_z{d}")
-    out = trainer.probes.sample(z[None])
+    out = generate(z[None])
     if images:
         st.image(render.png_bytes(render.tile_scaled(render.to_uint8(out)[0], scale)),
                  caption="G(z)", width=220)
@@ -54,7 +68,7 @@ with right:
     n = c[1].slider("Frames", 3, 24, 10, key="lat_frames")
     za, zb = latent.noise(int(a), 1, cfg.z_dim)[0], latent.noise(int(b), 1, cfg.z_dim)[0]
     path = (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
-    out = trainer.probes.sample(path)
+    out = generate(path)
     if images:
         pics = render.to_uint8(out)
         strip = render.tile_scaled(render.tile(pics, cols=n), max(1, scale // 2))

@@ -2,15 +2,18 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
-from gan_core import GanscopeError, figures, render
+from gan_core import Frame, GanscopeError, figures, render
 from gan_core.steps import METRICS
 from gan_core.store import RunStore
-from ui import state
+from ui import live, state
 
 st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
 st.title("Runs")
+THUMB = 320  # pixels: the compared runs' latest samples
 reg = state.registry()
 runs = reg.list()
 if not runs:
@@ -18,49 +21,63 @@ if not runs:
     st.stop()
 names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · {r.loss} · step {r.step:,}" for r in runs}
 current = state.current()
-default = [current.run_id] if current else [runs[0].run_id]
+if "runs_cmp" in st.session_state:  # set by a lesson card, or kept from a visit: drop deleted runs
+    st.session_state["runs_cmp"] = [r for r in st.session_state["runs_cmp"] if r in names]
+    default = None
+else:
+    default = [current.run_id] if current else [runs[0].run_id]
 chosen = st.multiselect("Compare", list(names), default=default, format_func=names.get,
                         key="runs_cmp", max_selections=4)
 
 
 def history(run_id: str) -> dict:
-    live = reg.live(run_id)
-    if live is not None:
-        return live.snapshot.history
+    live_run = reg.live(run_id)
+    if live_run is not None:
+        return live_run.snapshot.history
     cols, data = RunStore(reg.runs_dir / run_id).read_metrics()
     return {"step": data[:, 0], **{c: data[:, i + 1] for i, c in enumerate(cols)}}
 
 
+def latest_picture(run_id: str) -> bytes | None:
+    """The run's newest sample grid (images) or scatter (2D), from memory or from disk."""
+    live_run = reg.live(run_id)
+    frame = live_run.snapshot.frame if live_run is not None else None
+    if frame is None:
+        folder = reg.runs_dir / run_id / "frames"  # a run has PNG grids or NPZ points
+        pictures = sorted([*folder.glob("step_*.png"), *folder.glob("step_*.npz")])
+        if not pictures:
+            return None
+        if pictures[-1].suffix == ".png":
+            grid = np.asarray(Image.open(pictures[-1]))
+            frame = Frame(0, grid=grid[..., None] if grid.ndim == 2 else grid)
+        else:
+            with np.load(pictures[-1], allow_pickle=False) as z:
+                frame = Frame(0, points=z["points"])
+    if frame.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
+        return render.png_bytes(render.tile_scaled(frame.grid, max(1, THUMB // frame.grid.shape[1])))
+    pts = frame.points[:1000]
+    lo, hi = np.nanmin(pts, 0) - 0.5, np.nanmax(pts, 0) + 0.5
+    return render.png_bytes(render.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB))
+
+
+def compare() -> None:
+    series = {names[r]: history(r) for r in chosen}
+    st.plotly_chart(figures.overlay({n: (h["step"], h[metric]) for n, h in series.items()},
+                                    figures.LABELS[metric], log_y=metric.endswith("grad_norm")),
+                    key="fig_runs")
+    st.caption("Overlaid curves (smoothed; gradient norms on a log scale). Compare losses, how "
+               "close each run's D(G(z)) stays to D(x), or how large G's gradient is.")
+    for col, run_id in zip(st.columns(len(chosen)), chosen):
+        png = latest_picture(run_id)
+        if png is not None:
+            col.image(png, caption=f"{names[run_id]} (latest)", width=THUMB)
+
+
 if chosen:
     metric = st.selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m], key="runs_metric")
-    fig = None
-    for run_id in chosen:
-        h = history(run_id)
-        one = figures.curves({"step": h["step"], run_id: h[metric]}, [run_id], smoothing=0.6)
-        fig = one if fig is None else fig.add_traces(one.data[1:] if len(one.data) > 1 else one.data)
-    fig.update_layout(title=figures.LABELS[metric])
-    for trace, run_id in zip([t for t in fig.data if t.showlegend is not False], chosen):
-        trace.name, trace.line.color = names[run_id], None
-    st.plotly_chart(fig, key="fig_runs")
-    st.caption("Overlaid curves (smoothed). Compare losses, or how fast each run's D(G(z)) rises.")
-    cols = st.columns(len(chosen))
-    configs = {}
-    for col, run_id in zip(cols, chosen):
-        store = RunStore(reg.runs_dir / run_id)
-        configs[names[run_id]] = store.config().to_dict()
-        pngs = sorted((store.path / "frames").glob("step_*.png"))
-        if pngs:
-            col.image(str(pngs[-1]), caption=f"{names[run_id]} (latest)", width=320)
-        else:
-            npzs = sorted((store.path / "frames").glob("step_*.npz"))
-            if npzs:
-                import numpy as np
-
-                with np.load(npzs[-1]) as z:
-                    pts = z["points"][:1000]
-                bounds = (pts[:, 0].min() - .5, pts[:, 0].max() + .5, pts[:, 1].min() - .5, pts[:, 1].max() + .5)
-                col.image(render.png_bytes(render.scatter_image(pts, bounds)),
-                          caption=f"{names[run_id]} (latest)", width=320)
+    live.every_tick(lambda: any(reg.live(r) is not None and reg.live(r).snapshot.training
+                                for r in chosen), compare)
+    configs = {names[r]: RunStore(reg.runs_dir / r).config().to_dict() for r in chosen}
     keys = list(next(iter(configs.values())))
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},
                  key="runs_configs", hide_index=True)

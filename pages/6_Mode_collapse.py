@@ -1,27 +1,28 @@
-"""Mode collapse: is the generator covering every mode of the data?"""
+"""Mode collapse: is the generator covering every mode (or class) of the data?"""
+import numpy as np
 import streamlit as st
 
-from gan_core import diagnostics, figures
+from gan_core import diagnostics, figures, render
 from ui import live, state
 
-st.set_page_config(page_title="Mode collapse · GANscope", page_icon="🩺", layout="wide")
+st.set_page_config(page_title="Mode collapse · GANscope", page_icon=":material/stethoscope:",
+                   layout="wide")
 st.title("Mode collapse")
 trainer = state.need_run()
 data = trainer.data
 st.markdown("A GAN *collapses* when its generator produces only a few kinds of sample (a few "
             "modes of a mixture, a few digit classes) because that is enough to fool the "
-            "current discriminator. The numbers below follow VEEGAN and PacGAN: 2,500 samples, "
-            "a sample is *high quality* within 3 standard deviations of its nearest mode, and a "
-            "mode is *captured* when at least one high-quality sample is nearest to it.")
-if not data.is_mixture:
-    st.info("Mode counts need a dataset with known modes (ring8, grid25). Class-based "
-            "diagnostics for image data are coming to this page.")
+            "current discriminator. Each snapshot is judged on a fixed set of noise vectors, so "
+            "the curves show the generator changing, not sampling luck.")
+if not data.is_mixture and data.kind != "images":
+    st.info(f"{data.name} has no known modes or classes to count: use ring8 or grid25 for "
+            "mode counts, or a labelled image dataset (digits, MNIST) for class counts.")
     st.stop()
 
 
-def draw(snap) -> None:
+def draw_mixture(snap) -> None:
     frame = snap.frame
-    if frame is None or frame.points is None:
+    if frame is None or "mode_counts" not in frame.metrics:
         st.info("No snapshot yet.")
         return
     m = frame.metrics
@@ -32,24 +33,82 @@ def draw(snap) -> None:
     c[1].metric("High quality", f"{m['high_quality_pct']:.1f} %")
     c[2].metric("Reverse KL (nats)", f"{m['reverse_kl']:.3f}",
                 help="KL(generated mode histogram || uniform): 0 = balanced, "
-                     f"{diagnostics.np.log(m['modes_total']):.2f} = one mode")
+                     f"{np.log(m['modes_total']):.2f} = one mode")
     good, poor = diagnostics.mode_histogram(frame.points, data.centers, data.std)
     left, right = st.columns(2)
     left.plotly_chart(live.memo("bars", (snap.run_id, frame.step), lambda: figures.mode_bars(
-        good, poor, [str(i) for i in range(len(good))], f"Samples per mode, step {frame.step:,}")),
-        key="fig_bars")
-    left.caption("Equal green bars: every mode covered. Empty bars are missed modes.")
+        good, poor, [str(i) for i in range(len(good))], f"Samples per mode, step {frame.step:,}",
+        expected=len(frame.points) / len(good))), key="fig_bars")
+    left.caption("Equal green bars reaching the dotted line: every mode covered evenly. Empty "
+                 "bars are missed modes; grey is samples between modes (low quality).")
     d = snap.diagnostics()
-    if len(d["step"]):
-        d["modes_captured_pct"] = 100.0 * d["modes_captured"] / d["modes_total"]
-    right.plotly_chart(live.memo("cov", (snap.run_id, len(d["step"])), lambda: figures.curves(
+    series = (snap.run_id, frame.step, len(d["step"]))  # what the curves' memo depends on
+    d["modes_captured_pct"] = 100.0 * d["modes_captured"] / np.maximum(d["modes_total"], 1)
+    right.plotly_chart(live.memo("cov", series, lambda: figures.curves(
         d, ["modes_captured_pct", "high_quality_pct"], title="Coverage over time (%)")),
         key="fig_cov")
-    right.plotly_chart(live.memo("kl", (snap.run_id, len(d["step"])), lambda: figures.curves(
+    right.plotly_chart(live.memo("kl", series, lambda: figures.curves(
         d, ["reverse_kl"], title="Reverse KL to uniform over modes (nats)", height=220)),
         key="fig_kl")
     right.caption("Modes captured rising then falling, or jumping around, is mode collapse "
-                  "or mode hopping.")
+                  "or mode hopping. Reverse KL near 0: the generator spreads evenly over modes.")
 
 
-live.live(trainer, draw, "collapse")
+def draw_images(snap) -> None:
+    frame = snap.frame
+    if frame is None:
+        st.info("No snapshot yet.")
+        return
+    m = frame.metrics
+    if "class_counts" not in m:
+        st.info(m.get("note") or "The classifier that reads the samples is being trained (a few "
+                "seconds, once per dataset); class counts appear at the next snapshots.")
+    else:
+        framed = [f for f in snap.frames if "class_counts" in f.metrics]
+        st.info(diagnostics.verdict([f.step for f in framed],
+                                    [f.metrics["class_counts"] for f in framed], noun="classes"))
+        c = st.columns(5)
+        c[0].metric("Classes covered", f"{m['classes_covered']} / {m['classes_total']}",
+                    help="classes holding >= 1 % of the confidently classified samples")
+        c[1].metric("Confidently classified", f"{m['confident_pct']:.0f} %",
+                    help="samples the classifier puts in one class with probability > 0.9")
+        c[2].metric("Class KL (nats)", f"{m['class_kl']:.2f}",
+                    help="KL(generated class shares || the data's): 0 = same mix of classes")
+        c[3].metric("FCD", f"{m['fcd']:.1f}", help="Fréchet distance between real and generated "
+                    "samples in the classifier's feature space: lower is closer")
+        c[4].metric("Near-duplicates", f"{m['duplicate_pct']:.1f} %")
+    left, right = st.columns(2)
+    with left:
+        if "class_counts" in m:
+            counts = m["class_counts"]
+            labels = list(data.class_names) or [str(i) for i in range(len(counts))]
+            st.plotly_chart(live.memo("cbars", (snap.run_id, frame.step), lambda: figures.mode_bars(
+                counts, None, labels, f"Confident samples per class, step {frame.step:,}",
+                expected=sum(counts) / len(counts), names=("confidently classified", ""))),
+                key="fig_cbars")
+            st.caption("A healthy generator fills every class to about the dotted line; a "
+                       "collapsed one piles its samples into a few bars.")
+        scale = render.display_scale(data.shape[0], target=32)
+        st.image(live.memo("cgrid", (snap.run_id, frame.step), lambda: render.png_bytes(
+            render.tile_scaled(frame.grid, scale))), caption=f"Samples at step {frame.step:,}",
+            width=360)
+    with right:
+        d = snap.diagnostics()
+        series = (snap.run_id, frame.step, len(d["step"]))  # what the curves' memo depends on
+        if "classes_covered" in d:
+            d["classes_covered_pct"] = 100.0 * d["classes_covered"] / np.maximum(d["classes_total"], 1)
+            st.plotly_chart(live.memo("ccov", series, lambda: figures.curves(
+                d, ["classes_covered_pct", "confident_pct"], title="Coverage over time (%)")),
+                key="fig_ccov")
+            st.plotly_chart(live.memo("cdist", series, lambda: figures.curves(
+                d, ["class_kl", "fcd"], title="Distance to the data (lower is better)",
+                height=240, log_y=True)), key="fig_cdist")
+            st.caption("Class KL rising while coverage falls: the generator is dropping "
+                       "classes. FCD falls as samples look more like real ones.")
+        st.plotly_chart(live.memo("dup", series, lambda: figures.curves(
+            d, ["duplicate_pct"], title="Near-identical samples (%)", height=200)), key="fig_dup")
+        st.caption("Many near-identical samples from different noise is the bluntest sign "
+                   "of collapse.")
+
+
+live.live(trainer, draw_mixture if data.is_mixture else draw_images, "collapse")

@@ -1,6 +1,8 @@
-"""Run controls, live fragments and per-tab memoisation of what a tick draws."""
+"""Run controls, live fragments and process-wide memoisation of what a tick draws."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import streamlit as st
@@ -11,27 +13,43 @@ from gan_core.losses import LOSSES
 TICK_SECONDS = 1.0  # live views redraw once a second: at 2 Hz the browser alone took a core (bench/ui_tick.py)
 
 
+MEMO_SIZE = 256  # figures and pictures kept for all tabs; a few snapshots' worth per run
+_memo: OrderedDict[tuple, Any] = OrderedDict()
+_memo_lock = threading.Lock()  # guards _memo: every tab's script thread reads and fills it
+
+
 def memo(name: str, token: Any, build: Callable[[], Any]) -> Any:
-    """`build()` once per `token` per tab: a tick whose snapshot did not change rebuilds nothing."""
-    cache = st.session_state.setdefault("_memo", {})
-    hit = cache.get(name)
-    if hit is not None and hit[0] == token:
-        return hit[1]
-    value = build()
-    cache[name] = (token, value)
+    """`build()` once per (name, token) for the whole server: a tick whose snapshot did not
+    change rebuilds nothing, and five tabs watching one run build each figure once, not five
+    times (figure building holds the GIL that training also needs). `token` must identify
+    everything the value depends on; values are shared read-only."""
+    key = (name, token)
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    value = build()  # outside the lock: two tabs may build at once, harmlessly
+    with _memo_lock:
+        _memo[key] = value
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
     return value
 
 
 def live(trainer: Trainer, draw: Callable[[Snapshot], None], key: str) -> None:
     """Run `draw(snapshot)` now, and again every tick while the run trains (only then)."""
-    running = trainer.snapshot.training
+    every_tick(lambda: trainer.snapshot.training, lambda: draw(trainer.snapshot))
+
+
+def every_tick(training: Callable[[], bool], draw: Callable[[], None]) -> None:
+    """Run `draw()` now, and again every tick while `training()` holds (only then)."""
+    running = training()
 
     @st.fragment(run_every=TICK_SECONDS if running else None)
     def tick() -> None:
-        snap = trainer.snapshot
-        draw(snap)
-        if running and not snap.training:
-            st.rerun()  # the run paused or failed: redraw the page and stop ticking
+        draw()
+        if running and not training():
+            st.rerun()  # training paused or failed: redraw the page and stop ticking
 
     tick()
 

@@ -111,3 +111,52 @@ def test_new_run_form_reports_an_offline_dataset(monkeypatch):
     form_submit = [b for b in at.button if b.label == "Create and start"][0]
     form_submit.click().run()
     assert any("cannot reach the internet" in e.value for e in at.error)
+
+
+def test_a_lesson_card_starts_its_runs_to_the_budget():
+    from gan_core.lesson_runs import LESSONS
+    from ui import state
+
+    at = app("dashboard.py").run()
+    lesson = LESSONS.get("d-too-strong")
+    at.button(key="lesson_d-too-strong").click().run()
+    assert not at.exception, at.exception
+    runs = state.registry().list()
+    assert sorted(r.title for r in runs) == sorted(f"{lesson.title}: {r.label}" for r in lesson.runs)
+    assert at.session_state["runs_cmp"] and at.session_state["runs_metric"] == "d_fake"
+    for info in runs:  # each trains towards its budget, then pauses there
+        t = state.registry().get(info.run_id)
+        assert t.wait(lambda s: s.step > 0, timeout=120)
+        t.pause()
+
+
+def test_mode_collapse_page_reads_classes_of_an_image_run(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_CACHE", str(tmp_path / "cache"))
+    from ui import state
+
+    t = state.registry().create(tiny.replace(dataset="digits", z_dim=8, snapshot_every=50))
+    t.probes._judge.result(timeout=120)
+    t.train(steps=100)
+    at = app("pages/6_Mode_collapse.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Classes covered" in labels and "FCD" in labels
+    covered = at.metric[labels.index("Classes covered")].value
+    assert covered.endswith("/ 10")
+    assert any("classes" in i.value for i in at.info)  # the verdict speaks of classes
+
+
+@pytest.mark.parametrize("kind", ["points", "images"])
+def test_latent_explorer_looks_back_at_an_earlier_generator(tiny, kind):
+    if kind == "images":
+        tiny = tiny.replace(dataset="digits", z_dim=8)
+    t = _with_run(tiny)
+    at = app("pages/4_Latent_explorer.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    slider = at.select_slider(key="lat_at")
+    assert slider.options[-1].startswith("now") and len(slider.options) >= 3
+    slider.set_value(0).run()
+    assert not at.exception, at.exception

@@ -66,3 +66,20 @@ def test_start_a_run_watch_it_and_visit_every_page(server, browser):
     settle(page)
     no_exception(page)
     assert page.locator(".js-plotly-plot").count() >= 3
+
+
+def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    start = page.locator(".st-key-lesson_mode-hopping button")  # Streamlit's class for a key
+    start.wait_for(timeout=60_000)
+    page.screenshot(path=SHOTS / "7_lessons.png", full_page=True)
+    start.click()
+    page.get_by_role("heading", name="Mode collapse").first.wait_for(timeout=90_000)
+    page.wait_for_function(  # the fragment ticks until a few snapshots are counted
+        "() => document.body.innerText.includes('Modes captured')", timeout=120_000)
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)
+    settle(page, 4000)
+    no_exception(page)
+    page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)

@@ -1,0 +1,158 @@
+"""The lessons GANscope ships: settings, budgets and the claims `lessons --verify` checks.
+
+Every setting here was chosen by measurement (bench/NOTES.md, "Lessons"); the budgets are
+the shortest at which the claim held for seeds 0-4, rounded up.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .defaults import defaults_for
+from .diagnostics import hop_count
+from .lessons import LESSONS, Lesson, LessonRun, Outcome
+
+COLLAPSE_PAGE = "pages/6_Mode_collapse.py"
+RUNS_PAGE = "pages/5_Runs.py"
+TRAIN_PAGE = "pages/1_Train.py"
+
+
+def _tail_mean(o: Outcome, metric: str, share: float = 0.25) -> float:
+    """Mean of a per-step metric over the last `share` of the run."""
+    values = o.snapshot.history[metric]
+    return float(np.nanmean(values[-max(1, int(len(values) * share)):]))
+
+
+def _head_median(o: Outcome, metric: str, steps: int) -> float:
+    """Median of a per-step metric over the first `steps` steps."""
+    return float(np.nanmedian(o.snapshot.history[metric][:steps]))
+
+
+# ---- the ring: collapse, hopping, a fix, a discriminator too strong ------------------------
+
+def fast_generator(seed: int):
+    """A plain GAN (non-saturating loss, Adam) whose G learns 20x faster than its D."""
+    return defaults_for("ring8", seed=seed, z_dim=64, lr_d=1e-4, lr_g=2e-3)
+
+
+def strong_discriminator(seed: int):
+    """D updated 5 times per G step at 50x G's learning rate."""
+    return defaults_for("ring8", seed=seed, lr_d=5e-3, d_steps=5, lr_g=1e-4)
+
+
+def _collapsed(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    m = outcomes["strong D"].metrics
+    return m["modes_captured"] <= 4, f"{m['modes_captured']}/8 modes"
+
+
+def _hopping(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    frames = [f for f in outcomes["fast G"].snapshot.frames if "mode_counts" in f.metrics]
+    hops = hop_count([f.metrics["mode_counts"] for f in frames])
+    return hops >= 3, f"{hops} hops"
+
+
+def healthy_digits(seed: int):
+    """The digits defaults: what a newcomer gets."""
+    return defaults_for("digits", seed=seed)
+
+
+def strong_digits(seed: int, loss: str = "non_saturating"):
+    """The digits defaults with the strong-D imbalance of `strong_discriminator`."""
+    return defaults_for("digits", seed=seed, lr_d=5e-3, d_steps=5, lr_g=1e-4, loss=loss)
+
+
+def rebalanced(seed: int):
+    """The strong-D ring run, rebalanced: one D step per G step, G on the faster clock."""
+    return strong_discriminator(seed).replace(d_steps=1, lr_d=1e-3, lr_g=5e-3)
+
+
+def _covered(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    m = outcomes["rebalanced"].metrics
+    ok = m["modes_captured"] == 8 and m["high_quality_pct"] >= 80.0
+    return ok, f"{m['modes_captured']}/8 modes, {m['high_quality_pct']:.0f}% high quality"
+
+
+def _saturates(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    sat = _head_median(outcomes["minimax"], "g_grad_norm", EARLY_STEPS)
+    ns = _head_median(outcomes["non-saturating"], "g_grad_norm", EARLY_STEPS)
+    ratio = ns / max(sat, 1e-30)
+    return ratio >= 100.0, f"|grad G| {sat:.1e} vs {ns:.1e} ({ratio:,.0f}x)"
+
+
+def _d_too_strong(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    strong = _tail_mean(outcomes["strong D"], "d_fake")
+    balanced = _tail_mean(outcomes["balanced"], "d_fake")
+    return strong < 0.1 and balanced > 0.25, f"D(G(z)) {strong:.3f} vs balanced {balanced:.2f}"
+
+
+def _digits_collapse(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    bad = outcomes["strong D"].metrics["classes_covered"]
+    good = outcomes["balanced"].metrics["classes_covered"]
+    return bad <= 3 and good >= 9, f"{bad} vs {good} of 10 classes"
+
+
+EARLY_STEPS = 500  # "early in training" for the saturation lesson
+
+LESSONS.register("collapse-ring", Lesson(
+    title="Mode collapse on the ring",
+    question="Why does a GAN draw only some of the 8 Gaussians when it could draw them all?",
+    watch="the Mode collapse page: one or two green bars, the rest empty. In the 2D Lab, "
+          "D's blue region shrinks around the modes G holds and G has no reason to leave.",
+    claim="a plain GAN with D updated 5x per G step at 50x G's learning rate covers <= 4 of 8 "
+          "modes at step 5,000",
+    page=COLLAPSE_PAGE,
+    runs=(LessonRun("strong D", strong_discriminator, 5000, quick_steps=3000),),
+    check=_collapsed))
+LESSONS.register("fix-rebalance", Lesson(
+    title="A fix: rebalance the players",
+    question="The collapse came from a D that outran G. What if G gets the faster clock instead?",
+    watch="the Mode collapse page: all 8 bars fill and the reverse KL falls towards 0. The same "
+          "data and networks; only the two learning rates and D's extra steps changed "
+          "(a two-time-scale update rule, here with G the faster player).",
+    claim="the collapse lesson's run with one D step per G step, lr_d 1e-3 and lr_g 5e-3 covers "
+          "8 of 8 modes with >= 80% high-quality samples at step 5,000",
+    page=COLLAPSE_PAGE,
+    runs=(LessonRun("rebalanced", rebalanced, 5000, quick_steps=4000),),
+    check=_covered))
+LESSONS.register("saturating-loss", Lesson(
+    title="Saturating vs non-saturating loss",
+    question="Why does nobody train G with the original minimax loss log(1 - D(G(z)))?",
+    watch="the Runs page, |grad G|: the minimax run's curve starts orders of magnitude below "
+          "the non-saturating one, because D rejects early samples and log(1 - D) is flat there.",
+    claim=f"with a strong D on digits, G's median gradient norm over the first {EARLY_STEPS} "
+          "steps is >= 100x smaller with the minimax loss",
+    page=RUNS_PAGE, compare="g_grad_norm",
+    runs=(LessonRun("minimax", lambda s: strong_digits(s, "minimax"), 1000, quick_steps=EARLY_STEPS),
+          LessonRun("non-saturating", strong_digits, 1000, quick_steps=EARLY_STEPS)),
+    check=_saturates))
+LESSONS.register("d-too-strong", Lesson(
+    title="Discriminator too strong",
+    question="What happens when D learns much faster than G (learning-rate imbalance)?",
+    watch="the Runs page, D(G(z)): the strong-D run's line drops to almost 0 and stays there "
+          "(D wins every round); the balanced run hovers near 0.4. Its samples freeze into one digit.",
+    claim="D updated 5x per G step at 50x G's learning rate: D(G(z)) < 0.1 over the last "
+          "quarter of 6,000 steps on digits, > 0.25 with balanced settings",
+    page=RUNS_PAGE, compare="d_fake",
+    runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
+          LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
+    check=_d_too_strong))
+LESSONS.register("collapse-digits", Lesson(
+    title="Digits collapse to a few classes",
+    question="What does mode collapse look like on images?",
+    watch="the Runs page: side by side, the collapsed run draws the same digit 64 times; the "
+          "healthy run draws all ten. The Mode collapse page counts them by class.",
+    claim="the strong-D digits run covers <= 3 of 10 classes at step 6,000; the healthy "
+          "defaults cover >= 9",
+    page=RUNS_PAGE, compare="d_fake",
+    runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
+          LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
+    check=_digits_collapse))
+LESSONS.register("mode-hopping", Lesson(
+    title="Mode hopping",
+    question="Does a collapsed GAN stay on its mode?",
+    watch="the Mode collapse page and the 2D Lab while it trains: the orange cloud jumps from "
+          "mode to mode; the verdict counts the hops. D catches up with G's mode, G moves on.",
+    claim="a plain GAN whose G learns 20x faster than D changes its most-covered mode >= 3 "
+          "times within 5,000 steps",
+    page=COLLAPSE_PAGE,
+    runs=(LessonRun("fast G", fast_generator, 5000, quick_steps=3000),),
+    check=_hopping))

@@ -1,0 +1,126 @@
+"""Lessons: presets that each show one GAN phenomenon, with a claim the code checks.
+
+A lesson trains one or more runs for a fixed step budget and states what the student will
+see; `check` reads the finished runs and says whether the claim held, with the numbers.
+`verify` trains every lesson for several seeds (`python -m gan_core lessons --verify`).
+The runs themselves are in lesson_runs.py, next to the measurements that chose them.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .catalog import Catalog
+from .config import RunConfig
+from .snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class LessonRun:
+    label: str  # the run's role in the lesson: "plain GAN", "with the fix", ...
+    make: Callable[[int], RunConfig]  # seed -> the run's config
+    steps: int  # the budget the claim is made at
+    quick_steps: int | None = None  # a shorter budget where the claim still holds (tests)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished lesson run: its last snapshot and `evaluate()` of its final weights."""
+
+    snapshot: Snapshot
+    metrics: dict
+
+
+Check = Callable[[dict[str, Outcome]], tuple[bool, str]]  # outcomes by label -> (holds, numbers)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str
+    question: str  # what the lesson answers
+    watch: str  # what to look at while it trains
+    claim: str  # what the code checks, in words
+    page: str  # the page the home card opens
+    runs: tuple[LessonRun, ...]
+    check: Check
+    compare: str | None = None  # the metric the Runs page overlays, for lessons of several runs
+    quick: bool = True  # part of the test suite's one-seed subset
+
+
+LESSONS: Catalog[Lesson] = Catalog("lesson")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    lesson: str
+    seed: int
+    holds: bool
+    detail: str
+    seconds: float
+
+
+def passing_needed(seeds: int) -> int:
+    """The claim must hold in at least 4 of 5 seeds: 80 %, rounded up."""
+    return math.ceil(0.8 * seeds)
+
+
+def train_outcome(cfg: RunConfig, steps: int, runs_dir: Path) -> Outcome:
+    """Train a fresh run for `steps` steps, headless, and evaluate it."""
+    from .evaluate import evaluate
+    from .trainer import Trainer
+
+    trainer = Trainer(cfg, runs_dir=runs_dir)
+    try:
+        snap = trainer.train(steps=steps)
+        return Outcome(snap, evaluate(trainer))
+    finally:
+        trainer.stop()
+
+
+def verify(names: Iterable[str], seeds: Iterable[int], quick: bool = False,
+           runs_dir: Path | None = None,
+           report: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+    """Train each lesson's runs for each seed and check its claim. A run two lessons share
+    (same config and budget) is trained once."""
+    out: list[Verdict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(runs_dir) if runs_dir is not None else Path(tmp)
+        done: dict[tuple[str, int], Outcome] = {}
+        for name in names:
+            lesson = LESSONS.get(name)
+            for seed in seeds:
+                t0 = time.monotonic()
+                outcomes = {}
+                for run in lesson.runs:
+                    steps = run.quick_steps if quick and run.quick_steps else run.steps
+                    cfg = run.make(seed)
+                    key = (cfg.to_json(), steps)
+                    if key not in done:
+                        done[key] = train_outcome(cfg, steps, root)
+                    outcomes[run.label] = done[key]
+                holds, detail = lesson.check(outcomes)
+                verdict = Verdict(name, seed, holds, detail, time.monotonic() - t0)
+                out.append(verdict)
+                if report:
+                    report(verdict)
+    return out
+
+
+def table(verdicts: list[Verdict], seeds: int) -> tuple[str, bool]:
+    """The verification table (lesson, claim, seeds passing) and whether every claim held
+    in enough seeds."""
+    need = passing_needed(seeds)
+    lines = [f"{'lesson':24} {'passing':>8}  claim  [per seed]"]
+    ok = True
+    for name in dict.fromkeys(v.lesson for v in verdicts):
+        mine = [v for v in verdicts if v.lesson == name]
+        passed = sum(v.holds for v in mine)
+        ok &= passed >= need
+        per_seed = "; ".join(f"{v.seed}: {v.detail}{'' if v.holds else ' FAIL'}" for v in mine)
+        lines.append(f"{name:24} {passed:>3}/{len(mine):<4}  {LESSONS.get(name).claim}  [{per_seed}]")
+    lines.append(f"every claim holds in >= {need} of {seeds} seeds: {'yes' if ok else 'NO'}")
+    return "\n".join(lines), ok

@@ -1,0 +1,50 @@
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from gan_core import RunConfig
+from gan_core.lesson_runs import LESSONS
+from gan_core.lessons import Verdict, passing_needed, table
+from gan_core.steps import METRICS
+
+
+def test_at_least_the_six_lessons_the_issue_names():
+    assert {"collapse-ring", "fix-rebalance", "saturating-loss", "d-too-strong",
+            "collapse-digits", "mode-hopping"} <= set(LESSONS.names())
+
+
+@pytest.mark.parametrize("name", LESSONS.names())
+def test_every_lesson_is_complete(name):
+    lesson = LESSONS.get(name)
+    assert lesson.title and lesson.question and lesson.watch and lesson.claim
+    assert (ROOT / lesson.page).is_file()
+    assert lesson.compare is None or lesson.compare in METRICS
+    labels = [r.label for r in lesson.runs]
+    assert len(set(labels)) == len(labels) >= 1
+    for run in lesson.runs:
+        assert isinstance(run.make(3), RunConfig) and run.make(3).seed == 3
+        assert run.steps >= (run.quick_steps or 0) > 0
+
+
+def test_passing_needs_four_of_five():
+    assert [passing_needed(n) for n in (1, 2, 3, 5, 10)] == [1, 2, 3, 4, 8]
+    v = lambda seed, ok: Verdict("mode-hopping", seed, ok, "x hops", 1.0)  # noqa: E731
+    text, ok = table([v(0, True), v(1, True), v(2, False), v(3, True), v(4, True)], 5)
+    assert ok and "4/5" in text and "2: x hops FAIL" in text
+    text, ok = table([v(0, True), v(1, False), v(2, False), v(3, True), v(4, True)], 5)
+    assert not ok and text.endswith("NO")
+
+
+def test_quick_verification_holds_every_claim_on_one_seed(tmp_path):
+    """The test suite's cheaper subset: one seed, shorter budgets, real training."""
+    env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
+           "GANSCOPE_CACHE": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "gan_core", "lessons", "--verify", "--seeds", "1",
+                          "--quick"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for name in LESSONS.names():
+        if LESSONS.get(name).quick:
+            assert f"{name:24}   1/1" in out.stdout, out.stdout
