@@ -44,9 +44,9 @@ def tick(trainer: Trainer) -> int:
     if frame.grid is not None:
         scale = render.display_scale(trainer.data.shape[0])
         size += len(render.png_bytes(render.tile_scaled(frame.grid, scale)))
-    else:
-        size += send(figures.lab_view(frame, trainer.data.pool[:300], trainer.data.bounds(),
-                                      {"real", "fake"}, height=420, max_fake=500))
+    else:  # the Train page draws the 2D view as a PNG
+        size += len(render.png_bytes(render.scatter_image(
+            frame.points[:500], trainer.data.bounds(), trainer.data.pool[:300], size=420, dot=3)))
     return size
 
 
