@@ -77,8 +77,8 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     page.screenshot(path=SHOTS / "7_lessons.png", full_page=True)
     start.click()
     page.get_by_role("heading", name="Mode collapse").first.wait_for(timeout=90_000)
-    page.wait_for_function(  # the fragment ticks until a few snapshots are counted
-        "() => document.body.innerText.includes('Modes captured')", timeout=120_000)
+    page.wait_for_function(  # the live view ticks: the bars move past the step-0 snapshot
+        "() => /Samples per mode, step [1-9]/.test(document.body.innerText)", timeout=120_000)
     page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)
     settle(page, 4000)
     no_exception(page)
