@@ -141,6 +141,8 @@ def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: fl
     """
     if not len(steps):
         return "No snapshot yet."
+    if steps[-1] == 0:
+        return f"Step 0: the untrained generator. Train to see how it covers the {noun}."
     covered = covered_sets(counts, min_share)
     k = len(counts[-1])
     now = len(covered[-1])

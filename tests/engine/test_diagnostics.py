@@ -73,7 +73,8 @@ def test_class_verdict_and_hop_count_by_hand():
     one = lambda i: [50 if j == i else 0 for j in range(8)]  # noqa: E731
     assert dg.hop_count([one(0), one(1), one(1), [5] * 8, one(2), one(0)]) == 3
     assert dg.hop_count([]) == 0
-    assert dg.verdict([0], [[0] * 8]).startswith("No confident samples yet")
+    assert dg.verdict([100], [[0] * 8]).startswith("No confident samples yet")
+    assert dg.verdict([0], [[9, 0, 0]]).startswith("Step 0: the untrained generator")
 
 
 def test_verdict_since_counts_from_the_current_streak():
