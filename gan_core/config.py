@@ -31,6 +31,7 @@ class RunConfig:
     spectral_norm: bool = False  # spectral normalisation of D's layers (Miyato et al. 2018)
     gp_weight: float = 10.0  # gradient penalty weight (wgan_gp)
     clip: float = 0.01  # weight clipping bound (wgan_clip)
+    pack: int = 1  # samples D judges together (PacGAN, Lin et al. 2018); 1 = one at a time
     ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
     snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
     title: str = ""  # free text for people; never used as a path
@@ -52,6 +53,10 @@ class RunConfig:
         _check_int("batch", self.batch, 2, 8192)
         _check_int("z_dim", self.z_dim, 1, 1024)
         _check_int("seed", self.seed, 0, 2**31 - 1)
+        _check_int("pack", self.pack, 1, 8)
+        if self.batch % self.pack:
+            raise ConfigError(f"batch ({self.batch}) must be a multiple of pack ({self.pack}): "
+                              "D judges the batch in groups of pack samples")
         _check_int("snapshot_every", self.snapshot_every, 1, 1_000_000)
         for name in ("lr_d", "lr_g"):
             _check_float(name, getattr(self, name), 1e-7, 1.0,

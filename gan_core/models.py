@@ -36,10 +36,11 @@ def build_generator(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> ker
 
 
 def build_discriminator(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> keras.Model:
-    """A sample -> one raw score (a logit, or a critic value for WGAN/hinge losses)."""
+    """A sample -> one raw score (a logit, or a critic value for WGAN/hinge losses). With
+    `cfg.pack` > 1 it scores a pack of samples stacked along the last axis (PacGAN)."""
     wrap = layers.SpectralNormalization if cfg.spectral_norm else (lambda layer: layer)
     model = keras.Sequential(name="discriminator")
-    model.add(keras.Input(shape=shape))
+    model.add(keras.Input(shape=(*shape[:-1], shape[-1] * cfg.pack)))
     if cfg.model == "dcgan" and images:
         for i in range(max(1, upsamplings(shape[0]))):
             model.add(wrap(layers.Conv2D(cfg.width * 2**i, 5, strides=2, padding="same")))

@@ -38,7 +38,7 @@ class Probes:
         x_spec = [tf.TensorSpec([None, *data.shape], tf.float32)]
         # Fixed signatures: any batch size (UI sliders, evaluation) reuses one graph.
         self._sample = tf.function(lambda z: steps.sampler(z, training=False), input_signature=z_spec)
-        self._score = tf.function(lambda x: steps.d(x, training=False), input_signature=x_spec)
+        self._score = tf.function(steps.score, input_signature=x_spec)
         self._push = tf.function(self._generator_push, input_signature=x_spec)
 
     def sample(self, z: np.ndarray) -> np.ndarray:
@@ -46,13 +46,14 @@ class Probes:
         return self._sample(tf.constant(z, tf.float32)).numpy()
 
     def _generator_push(self, x: tf.Tensor) -> tf.Tensor:
-        """Where G's loss pushes each generated point: -d(g_loss)/dx, per sample."""
+        """Where G's loss pushes each generated point: -d(g_loss)/dx, per sample (packed with
+        its neighbours, as in training, when D judges packs)."""
         spec = LOSSES.get(self.steps.loss_name)
         with tf.GradientTape() as tape:
             tape.watch(x)
-            f = self.steps.d(x, training=False)
+            f = self.steps.d(self.steps.pack(x), training=False)
             _, g_loss = spec.fn(tf.zeros_like(f), f)
-        return -tape.gradient(g_loss, x) * tf.cast(tf.shape(x)[0], tf.float32)
+        return -tape.gradient(g_loss, x) * tf.cast(tf.shape(f)[0], tf.float32)
 
     def judge(self) -> classifier.Classifier | None:
         """The dataset's classifier once it is ready; None before that and for unlabelled data."""
@@ -84,7 +85,7 @@ class Probes:
         scores = self._score(tf.constant(self.field_xy)).numpy().reshape(FIELD_SIDE, FIELD_SIDE)
         if spec.probability:
             scores = 1.0 / (1.0 + np.exp(-scores))
-        tips = points[:ARROWS]
+        tips = points[:ARROWS - ARROWS % self.steps.cfg.pack]
         push = self._push(tf.constant(tips)).numpy()
         field = {"xs": self.axes[0], "ys": self.axes[1], "d": scores.astype(np.float32),
                  "arrow_from": tips, "arrow_vec": push.astype(np.float32),

@@ -53,6 +53,10 @@ class GanSteps:
         self.clip = tf.Variable(cfg.clip, dtype=tf.float32, trainable=False)
         self.ema_decay = tf.constant(cfg.ema, tf.float32)
         self.pool = tf.constant(data.pool)
+        self.company = None  # the pack - 1 real partners `score` packs a sample with
+        if cfg.pack > 1:
+            rows = np.random.default_rng(cfg.seed).integers(0, len(data.pool), cfg.pack - 1)
+            self.company = tf.constant(np.concatenate(list(data.to_model(data.pool[rows])), -1))
         self.loss_name = cfg.loss
         self._compiled: dict[tuple[str, str], tf.types.experimental.GenericFunction] = {}
 
@@ -87,6 +91,25 @@ class GanSteps:
         out = fn(tf.constant(k, tf.int32), tf.constant(d_steps, tf.int32))
         return out.numpy()[:k]
 
+    def pack(self, x: tf.Tensor) -> tf.Tensor:
+        """(B, *shape) -> (B / pack, *shape[:-1], shape[-1] * pack): consecutive samples side by
+        side on the last axis, what D sees (PacGAN). The identity when pack is 1."""
+        p = self.cfg.pack
+        if p == 1:
+            return x
+        n = len(self.shape)
+        x = tf.reshape(x, [-1, p, *self.shape])
+        x = tf.transpose(x, [0, *range(2, n + 1), 1, n + 1])  # (B/p, *spatial, p, channels)
+        return tf.reshape(x, [-1, *self.shape[:-1], self.shape[-1] * p])
+
+    def score(self, x: tf.Tensor) -> tf.Tensor:
+        """D's raw score of each sample in `x`; with packing, each sample is packed with the
+        same pack - 1 real samples (fixed per run), so a heatmap compares like with like."""
+        if self.company is None:
+            return self.d(x, training=False)
+        company = tf.tile(self.company[None], [tf.shape(x)[0], *[1] * len(self.shape)])
+        return self.d(tf.concat([x, company], axis=-1), training=False)
+
     def _real_batch(self) -> tf.Tensor:
         idx = self.rng.uniform([self.cfg.batch], 0, tf.shape(self.pool, tf.int64)[0], tf.int64)
         x = tf.gather(self.pool, idx)
@@ -105,8 +128,8 @@ class GanSteps:
         x, z = self._real_batch(), self._noise()
         with tf.GradientTape() as tape:
             fake = self.g(z, training=True)
-            r = self.d(x, training=True)
-            f = self.d(fake, training=True)
+            r = self.d(self.pack(x), training=True)
+            f = self.d(self.pack(fake), training=True)
             d_loss, g_loss = spec.fn(r, f)
             if spec.gradient_penalty:
                 d_loss += self.gp_weight * self._gradient_penalty(x, fake)
@@ -129,8 +152,8 @@ class GanSteps:
         mix = x + alpha * (fake - x)
         with tf.GradientTape() as tape:
             tape.watch(mix)
-            out = self.d(mix, training=True)
-        grads = tape.gradient(out, mix)
+            out = self.d(self.pack(mix), training=True)
+        grads = self.pack(tape.gradient(out, mix))  # one norm per input D saw
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(self.shape) + 1)))
                         + 1e-12)
         return tf.reduce_mean(tf.square(norms - 1.0))
@@ -138,7 +161,7 @@ class GanSteps:
     def _g_update(self, spec: LossSpec) -> tuple[tf.Tensor, tf.Tensor]:
         z = self._noise()
         with tf.GradientTape() as tape:
-            f = self.d(self.g(z, training=True), training=True)
+            f = self.d(self.pack(self.g(z, training=True)), training=True)
             _, g_loss = spec.fn(tf.zeros_like(f), f)  # G's loss never depends on d_real
         grads = tape.gradient(g_loss, self.g.trainable_variables)
         self.opt_g.apply_gradients(zip(grads, self.g.trainable_variables))

@@ -23,6 +23,10 @@ follow = st.toggle("Follow the latest snapshot", value=True, key="lab_follow")
 st.caption("Blue regions: D says real; red: D says fake. Arrows show where G's loss pushes "
            "each generated point. The purple mesh is where G sends a grid of latent points: "
            "folds and stretched cells show how G bends the noise onto the data.")
+if trainer.config.pack > 1:
+    st.caption(f"This D judges packs of {trainer.config.pack} samples (PacGAN): the heatmap "
+               f"scores each point packed with the same {trainer.config.pack - 1} real "
+               "point(s), and the arrows push generated points packed as in training.")
 
 
 def draw_frame(snap, frame) -> None:
@@ -37,7 +41,7 @@ def draw_frame(snap, frame) -> None:
 
 
 if follow:
-    live.live(trainer, lambda snap: snap.frame and draw_frame(snap, snap.frame), "lab")
+    live.live(trainer, lambda snap: snap.frame and draw_frame(snap, snap.frame))
 else:
     snap = trainer.snapshot
     steps = [f.step for f in snap.frames]

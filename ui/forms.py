@@ -57,6 +57,11 @@ def new_run_form() -> Trainer | None:
         z_dim = c[1].number_input("z size", value=base.z_dim, min_value=1)
         seed = c[2].number_input("Seed", value=0, min_value=0)
         title = c[3].text_input("Title (optional)", value="")
+        c = st.columns(4)
+        pack = c[0].number_input(
+            "D judges packs of", value=base.pack, min_value=1, max_value=8,
+            help="PacGAN: D sees this many samples side by side, so a generator that repeats "
+                 "itself is easy to spot. 1 = the classic GAN. The batch must be a multiple.")
         submitted = st.form_submit_button("Create and start", type="primary")
     if not submitted:
         return None
@@ -69,7 +74,7 @@ def new_run_form() -> Trainer | None:
             dataset = path
         cfg = base.replace(dataset=dataset, model=model, loss=loss, lr_d=float(lr_d),
                            lr_g=float(lr_g), batch=int(batch), z_dim=int(z_dim), seed=int(seed),
-                           title=title or base.title)
+                           pack=int(pack), title=title or base.title)
         with st.spinner("Loading data and building the models…"):
             trainer = state.registry().create(cfg)
     except GanscopeError as exc:

@@ -107,10 +107,17 @@ def test_new_run_form_reports_an_offline_dataset(monkeypatch):
     monkeypatch.setenv("KERAS_HOME", "/nonexistent-keras-home")
     at = app("dashboard.py").run()
     at.selectbox(key="new_dataset").select("cifar10").run()
-    at.button[-1].click().run() if False else None
     form_submit = [b for b in at.button if b.label == "Create and start"][0]
     form_submit.click().run()
     assert any("cannot reach the internet" in e.value for e in at.error)
+
+
+def test_new_run_form_explains_a_pack_that_does_not_divide_the_batch():
+    at = app("dashboard.py").run()
+    [n for n in at.number_input if n.label == "D judges packs of"][0].set_value(3)
+    [b for b in at.button if b.label == "Create and start"][0].click().run()
+    assert any("must be a multiple of pack (3)" in e.value for e in at.error)
+    assert not at.exception
 
 
 def test_a_lesson_card_starts_its_runs_to_the_budget():

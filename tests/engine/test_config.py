@@ -20,6 +20,8 @@ def test_json_round_trip():
     (dict(model="resnet"), "unknown model"),
     (dict(dataset="mnits"), "unknown dataset 'mnits'"),
     (dict(ema=0.2), "ema must be 0"),
+    (dict(pack=0), "pack must be between 1 and 8"),
+    (dict(batch=100, pack=3), r"batch \(100\) must be a multiple of pack \(3\)"),
 ])
 def test_bad_values_are_explained(changes, words):
     with pytest.raises(ConfigError, match=words):

@@ -63,3 +63,29 @@ def test_discriminator_sees_whole_images(tiny, model):
     assert d.output_shape == (None, 1)
     if model == "mlp":  # a per-pixel MLP would have width*(1+1) first-layer weights
         assert d.layers[1].kernel.shape == (64, 8)
+
+
+@pytest.mark.parametrize("dataset, shape", [("ring8", (2,)), ("digits", (8, 8, 1))])
+def test_pack_puts_consecutive_samples_side_by_side(tiny, dataset, shape):
+    cfg = tiny.replace(dataset=dataset, pack=2, width=8)
+    s = GanSteps(cfg, load_dataset(dataset))
+    x = np.arange(4 * np.prod(shape), dtype=np.float32).reshape(4, *shape)
+    packed = s.pack(x).numpy()
+    assert packed.shape == (2, *shape[:-1], shape[-1] * 2)
+    # pack 0 holds samples 0 and 1 on the last axis, pack 1 samples 2 and 3
+    assert np.array_equal(packed[0][..., :shape[-1]], x[0])
+    assert np.array_equal(packed[0][..., shape[-1]:], x[1])
+    assert np.array_equal(packed[1][..., shape[-1]:], x[3])
+    assert s.d.input_shape == (None, *shape[:-1], shape[-1] * 2)
+    rows = s.run(3)
+    assert np.isfinite(rows).all()
+
+
+def test_packed_d_scores_single_samples_with_real_company(tiny):
+    """The 2D Lab's heatmap scores one point at a time: packed with the same real partners."""
+    s = GanSteps(tiny.replace(pack=3, batch=63), load_dataset("ring8"))
+    assert s.company.shape == (4,)  # two real 2D partners
+    pts = np.array([[0.0, 0.0], [1.0, 0.0]], np.float32)
+    score = s.score(pts).numpy()
+    by_hand = s.d(np.concatenate([pts, np.tile(s.company.numpy(), (2, 1))], 1)).numpy()
+    assert score.shape == (2, 1) and np.allclose(score, by_hand, atol=1e-6)

@@ -160,3 +160,16 @@ def test_sample_at_an_earlier_snapshot_uses_that_steps_weights(tiny, runs_dir):
     np.testing.assert_allclose(t.sample_at(100, z), t.probes.sample(z), rtol=1e-5, atol=1e-6)
     assert not np.allclose(t.sample_at(0, z), t.sample_at(100, z))
     t.stop()
+
+
+def test_a_packed_run_draws_the_2d_lab_fields_and_reopens(tiny, runs_dir):
+    t = Trainer(tiny.replace(pack=2), runs_dir=runs_dir)
+    t.train(steps=30)
+    t.stop()
+    f = t.snapshot.frame
+    assert f.field and np.isfinite(f.field["d"]).all()
+    assert len(f.field["arrow_from"]) % 2 == 0 and np.isfinite(f.field["arrow_vec"]).all()
+    again = Trainer.open(t.store.path)
+    assert again.config.pack == 2 and again.snapshot.step == 30
+    again.train(steps=5)
+    again.stop()
