@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 
 from .snapshot import Frame
 
-MAX_POINTS = 1000  # per curve: about one per horizontal pixel of a chart; more is invisible
+MAX_POINTS = 300  # per curve: one per ~2 pixels of a chart; the browser repaints every point of
+# every live curve when a tick lands (1,000 -> 300: 0.32 -> 0.24 Chromium cores, bench/NOTES.md 13)
 LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
           "d_acc_real": "D accuracy on real", "d_acc_fake": "D accuracy on generated",
           "d_grad_norm": "|grad D|", "g_grad_norm": "|grad G|",

@@ -29,8 +29,10 @@ def scatter_png(frame) -> bytes:
 
 def draw(snap) -> None:
     live.status(snap)
+    if snap.training:
+        st.caption(live.pace_note(snap))
     h, ev = snap.history, snap.events
-    token = (snap.run_id, snap.version, smoothing, log_y)
+    token = (snap.run_id, live.curve_clock(snap), smoothing, log_y)
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(live.memo("loss", token, lambda: figures.curves(
@@ -70,4 +72,4 @@ def draw(snap) -> None:
                            f"quality {m['high_quality_pct']:.0f}%. The 2D Lab adds D's view.")
 
 
-live.live(trainer, draw, "train")
+live.live(trainer, draw)

@@ -7,6 +7,7 @@ import streamlit as st
 from PIL import Image
 
 from gan_core import Frame, GanscopeError, figures, render
+from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.steps import METRICS
 from gan_core.store import RunStore
 from ui import live, state
@@ -55,16 +56,39 @@ def latest_picture(run_id: str) -> bytes | None:
                 frame = Frame(0, points=z["points"])
     if frame.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
         return render.png_bytes(render.tile_scaled(frame.grid, max(1, THUMB // frame.grid.shape[1])))
+    data = live_run.data if live_run is not None else saved_points(run_id)
+    if data is not None:  # the real data in grey under the generated points, the Train view
+        return render.png_bytes(render.scatter_image(frame.points[:1000], data.bounds(),
+                                                     data.pool[:500], size=THUMB, dot=3))
     pts = frame.points[:1000]
     lo, hi = np.nanmin(pts, 0) - 0.5, np.nanmax(pts, 0) + 0.5
     return render.png_bytes(render.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB))
 
 
-def compare() -> None:
+def saved_points(run_id: str):
+    """A saved 2D run's toy dataset, rebuilt from its config (instant); None for other data."""
+    cfg = RunStore(reg.runs_dir / run_id).config()
+    if cfg.dataset not in POINT_DATASETS:
+        return None
+    return live.memo("points", (cfg.dataset, cfg.data_std, cfg.seed),
+                     lambda: load_dataset(cfg.dataset, std=cfg.data_std, seed=cfg.seed))
+
+
+def clock(run_id: str):
+    """What a run's curve depends on: the live curve clock, or nothing for a saved run."""
+    live_run = reg.live(run_id)
+    return live.curve_clock(live_run.snapshot) if live_run is not None else names[run_id]
+
+
+def overlay():
     series = {names[r]: history(r) for r in chosen}
-    st.plotly_chart(figures.overlay({n: (h["step"], h[metric]) for n, h in series.items()},
-                                    figures.LABELS[metric], log_y=metric.endswith("grad_norm")),
-                    key="fig_runs")
+    return figures.overlay({n: (h["step"], h[metric]) for n, h in series.items()},
+                           figures.LABELS[metric], log_y=metric.endswith("grad_norm"))
+
+
+def compare() -> None:
+    token = (tuple(chosen), metric, tuple(clock(r) for r in chosen))
+    st.plotly_chart(live.memo("runs", token, overlay), key="fig_runs")
     st.caption("Overlaid curves (smoothed; gradient norms on a log scale). Compare losses, how "
                "close each run's D(G(z)) stays to D(x), or how large G's gradient is.")
     for col, run_id in zip(st.columns(len(chosen)), chosen):
@@ -76,7 +100,7 @@ def compare() -> None:
 if chosen:
     metric = st.selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m], key="runs_metric")
     live.every_tick(lambda: any(reg.live(r) is not None and reg.live(r).snapshot.training
-                                for r in chosen), compare)
+                                for r in chosen), compare, chosen)
     configs = {names[r]: RunStore(reg.runs_dir / r).config().to_dict() for r in chosen}
     keys = list(next(iter(configs.values())))
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},

@@ -42,7 +42,7 @@ def draw_mixture(snap) -> None:
     left.caption("Equal green bars reaching the dotted line: every mode covered evenly. Empty "
                  "bars are missed modes; grey is samples between modes (low quality).")
     d = snap.diagnostics()
-    series = (snap.run_id, frame.step, len(d["step"]))  # what the curves' memo depends on
+    series = (snap.run_id, live.curve_clock(snap))  # curves move on the slower clock
     d["modes_captured_pct"] = 100.0 * d["modes_captured"] / np.maximum(d["modes_total"], 1)
     right.plotly_chart(live.memo("cov", series, lambda: figures.curves(
         d, ["modes_captured_pct", "high_quality_pct"], title="Coverage over time (%)")),
@@ -94,7 +94,7 @@ def draw_images(snap) -> None:
             width=360)
     with right:
         d = snap.diagnostics()
-        series = (snap.run_id, frame.step, len(d["step"]))  # what the curves' memo depends on
+        series = (snap.run_id, live.curve_clock(snap))  # curves move on the slower clock
         if "classes_covered" in d:
             d["classes_covered_pct"] = 100.0 * d["classes_covered"] / np.maximum(d["classes_total"], 1)
             st.plotly_chart(live.memo("ccov", series, lambda: figures.curves(
@@ -111,4 +111,4 @@ def draw_images(snap) -> None:
                    "of collapse.")
 
 
-live.live(trainer, draw_mixture if data.is_mixture else draw_images, "collapse")
+live.live(trainer, draw_mixture if data.is_mixture else draw_images)

@@ -1,16 +1,69 @@
 """Run controls, live fragments and process-wide memoisation of what a tick draws."""
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, Hashable, Iterable
 
 import streamlit as st
 
 from gan_core import GanscopeError, Snapshot, Trainer
 from gan_core.losses import LOSSES
 
-TICK_SECONDS = 1.0  # live views redraw once a second: at 2 Hz the browser alone took a core (bench/ui_tick.py)
+TICK_SECONDS = 1.0  # one viewer's live views redraw once a second: at 2 Hz the browser took a core
+CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs the browser ~100 ms
+# of CPU, 3 curves a second took a third of a core from training (bench/NOTES.md, 13)
+
+
+class Audience:
+    """Who watches which run, process-wide: the sessions that ticked recently. The live views'
+    work per run is one tick per second *in total*, shared by everyone watching, so a class
+    of thirty laptops on one run does not starve its training (bench/ui_tick.py --tabs)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, float]] = {}
+        self._lock = threading.Lock()  # guards _seen: every tab's script thread updates it
+
+    def watch(self, viewer: str, run_ids: Iterable[str], now: float) -> float:
+        """Record `viewer` on `run_ids`; the seconds between its ticks (TICK_SECONDS times the
+        largest audience among those runs)."""
+        most = 1
+        with self._lock:
+            for run_id in run_ids:
+                seen = self._seen.setdefault(run_id, {})
+                seen[viewer] = now
+                self._expire(seen, now)
+                most = max(most, len(seen))
+        return TICK_SECONDS * most
+
+    def pace(self, run_id: str, now: float) -> float:
+        """Seconds between ticks of the views of `run_id` (without recording anyone)."""
+        with self._lock:
+            seen = self._seen.get(run_id, {})
+            self._expire(seen, now)
+            return TICK_SECONDS * max(1, len(seen))
+
+    @staticmethod
+    def _expire(seen: dict[str, float], now: float) -> None:
+        ttl = 3 * TICK_SECONDS * len(seen) + 2  # a viewer ticks every len(seen) ticks
+        for viewer, last in list(seen.items()):
+            if now - last > ttl:
+                del seen[viewer]
+
+
+AUDIENCE = Audience()
+
+
+def curve_clock(snap: Snapshot) -> Hashable:
+    """What live curves depend on: the snapshot itself when the run is still, and while it
+    trains a clock that moves every CURVE_TICKS ticks (shared by all tabs, so the memo builds
+    one figure per move). The step counter and the samples keep ticking every tick."""
+    if not snap.training:
+        return ("at", snap.version)
+    period = CURVE_TICKS * AUDIENCE.pace(snap.run_id, time.monotonic())
+    return ("live", int(time.monotonic() // period))
 
 
 MEMO_SIZE = 256  # figures and pictures kept for all tabs; a few snapshots' worth per run
@@ -36,20 +89,39 @@ def memo(name: str, token: Any, build: Callable[[], Any]) -> Any:
     return value
 
 
-def live(trainer: Trainer, draw: Callable[[Snapshot], None], key: str) -> None:
+def pace_note(snap: Snapshot) -> str:
+    """Says how often the live views move, so a lagging curve is not a mystery."""
+    pace = AUDIENCE.pace(snap.run_id, time.monotonic())
+    watchers = round(pace / TICK_SECONDS)
+    who = f" ({watchers} viewers share the updates)" if watchers > 1 else ""
+    return (f"Live: samples and step every {pace:.0f} s, curves every {CURVE_TICKS * pace:.0f} s"
+            f"{who}.")
+
+
+def live(trainer: Trainer, draw: Callable[[Snapshot], None]) -> None:
     """Run `draw(snapshot)` now, and again every tick while the run trains (only then)."""
-    every_tick(lambda: trainer.snapshot.training, lambda: draw(trainer.snapshot))
+    every_tick(lambda: trainer.snapshot.training, lambda: draw(trainer.snapshot),
+               [trainer.run_id])
 
 
-def every_tick(training: Callable[[], bool], draw: Callable[[], None]) -> None:
-    """Run `draw()` now, and again every tick while `training()` holds (only then)."""
+def every_tick(training: Callable[[], bool], draw: Callable[[], None],
+               run_ids: Iterable[str]) -> None:
+    """Run `draw()` now, and again every tick while `training()` holds (only then). The tick's
+    pace follows the audience of `run_ids` (see Audience)."""
+    run_ids = list(run_ids)
+    viewer = st.session_state.setdefault("_viewer", secrets.token_hex(8))
     running = training()
+    pace = AUDIENCE.watch(viewer, run_ids, time.monotonic()) if running else None
 
-    @st.fragment(run_every=TICK_SECONDS if running else None)
+    @st.fragment(run_every=pace)
     def tick() -> None:
         draw()
-        if running and not training():
+        if not running:
+            return
+        if not training():
             st.rerun()  # training paused or failed: redraw the page and stop ticking
+        if AUDIENCE.watch(viewer, run_ids, time.monotonic()) != pace:
+            st.rerun()  # someone came or left: redefine the fragment at the new pace
 
     tick()
 
