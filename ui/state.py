@@ -57,7 +57,9 @@ def run_picker() -> Trainer | None:
     runs = registry().list()
     if runs:
         ids = [r.run_id for r in runs]
-        names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · step {r.step:,} · {r.state}" for r in runs}
+        # A training run's step would be stale in a box drawn once per page: say "training".
+        names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · " + (
+            "training" if r.state == "running" else f"step {r.step:,} · {r.state}") for r in runs}
         index = ids.index(trainer.run_id) if trainer and trainer.run_id in ids else 0
         chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
         if trainer is None or chosen != trainer.run_id:
