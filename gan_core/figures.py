@@ -1,6 +1,7 @@
 """Plotly figure builders: pure functions of snapshots and frames, tested without a browser."""
 from __future__ import annotations
 
+import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -36,11 +37,12 @@ def decimate(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
         return steps, values.astype(np.float64)
     size = int(np.ceil(n / max_points))
     m = n // size * size
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN bucket stays NaN
         v = np.nanmean(values[:m].astype(np.float64).reshape(-1, size), axis=1)
-    s = steps[size - 1:m:size]
-    if m < n:
-        s, v = np.append(s, steps[-1]), np.append(v, np.nanmean(values[m:]))
+        s = steps[size - 1:m:size]
+        if m < n:
+            s, v = np.append(s, steps[-1]), np.append(v, np.nanmean(values[m:]))
     return s, v
 
 

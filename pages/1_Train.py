@@ -1,7 +1,7 @@
 """Train: steer the run and watch its curves and samples live."""
 import streamlit as st
 
-from gan_core import figures, render
+from gan_core import render
 from gan_core.losses import LOSSES
 from ui import live, state
 
@@ -16,8 +16,11 @@ live.hparams(trainer)
 c = st.columns([2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 log_y = c[1].toggle("Log scale", key="log_y")
+live.interactive_toggle(c[2])
 real = trainer.data.pool[:300] if trainer.data.kind == "points" else None
 bounds = trainer.data.bounds() if real is not None else None
+side = trainer.data.shape[0] if real is None else None
+scale = render.display_scale(side) if side else None
 
 
 def scatter_png(frame) -> bytes:
@@ -27,49 +30,55 @@ def scatter_png(frame) -> bytes:
     return render.png_bytes(render.scatter_image(frame.points[:500], bounds, real, size=420, dot=3))
 
 
-def draw(snap) -> None:
-    live.status(snap)
-    if snap.training:
-        st.caption(live.pace_note(snap))
+def draw_curves(snap) -> None:
+    """Every CURVE_TICKS ticks: the curves change slowly, and re-sending them costs."""
     h, ev = snap.history, snap.events
     token = (snap.run_id, live.curve_clock(snap), smoothing, log_y)
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(live.memo("loss", token, lambda: figures.curves(
-            h, ["d_loss", "g_loss"], smoothing, log_y, "Losses", ev)), key="fig_loss")
-        st.caption("Losses do not fall steadily in a GAN: D and G play a game. Watch for a "
-                   "D loss near 0 (D wins, G learns nothing) or sudden spikes (instability).")
-        prob = LOSSES.get(snap.hparams["loss"]).probability
-        st.plotly_chart(live.memo("dout", token, lambda: figures.curves(
-            h, ["d_real", "d_fake"], smoothing, False,
-            "D(x) and D(G(z))" if prob else "D score on real and generated", ev)), key="fig_dout")
-        st.caption("D(x) and D(G(z)) both near 0.5: the discriminator can no longer tell "
-                   "real from generated. Far apart: D is winning.")
-        st.plotly_chart(live.memo("grad", token, lambda: figures.curves(
-            h, ["d_grad_norm", "g_grad_norm"], smoothing, True, "Gradient norms", ev)),
-            key="fig_grad")
-        st.caption("A generator gradient that collapses towards 0 means G has stopped learning "
-                   "(the saturating minimax loss does this early on).")
-    with right:
-        frame = snap.frame
-        if frame is None:
-            st.info("No samples yet.")
-        elif frame.grid is not None:
-            scale = render.display_scale(cfg_side := trainer.data.shape[0])
-            png = live.memo("grid", (snap.run_id, frame.step),
-                            lambda: render.png_bytes(render.tile_scaled(frame.grid, scale)))
-            st.image(png, caption=f"Fixed-noise samples at step {frame.step:,}",
-                     width="stretch")
-            st.caption("The same 64 noise vectors at every snapshot: changes are learning, "
-                       f"not luck. ({cfg_side}x{cfg_side} images, enlarged)")
-        else:
-            st.image(live.memo("scatter", (snap.run_id, frame.step), lambda: scatter_png(frame)),
-                     caption=f"Real (grey) vs generated (orange) at step {frame.step:,}",
-                     width="stretch")
-            m = frame.metrics
-            if m:
-                st.caption(f"Modes captured {m['modes_captured']}/{m['modes_total']}, high "
-                           f"quality {m['high_quality_pct']:.0f}%. The 2D Lab adds D's view.")
+    live.curve_chart("loss", token, snap, h, ["d_loss", "g_loss"], smoothing, log_y, "Losses", ev)
+    st.caption("Losses do not fall steadily in a GAN: D and G play a game. Watch for a "
+               "D loss near 0 (D wins, G learns nothing) or sudden spikes (instability).")
+    prob = LOSSES.get(snap.hparams["loss"]).probability
+    live.curve_chart("dout", token, snap, h, ["d_real", "d_fake"], smoothing, False,
+                     "D(x) and D(G(z))" if prob else "D score on real and generated", ev)
+    st.caption("D(x) and D(G(z)) both near 0.5: the discriminator can no longer tell "
+               "real from generated. Far apart: D is winning.")
+    live.curve_chart("grad", token, snap, h, ["d_grad_norm", "g_grad_norm"], smoothing, True,
+                     "Gradient norms", ev)
+    st.caption("A generator gradient that collapses towards 0 means G has stopped learning "
+               "(the saturating minimax loss does this early on).")
 
 
-live.live(trainer, draw)
+def draw_now(snap) -> None:
+    """Every tick: the step counter and the latest samples."""
+    note = live.pace_note(snap) if snap.training else ""
+    if note and not st.session_state.get("_interactive"):
+        note += (" Curves are pictures while it trains: pause, or switch on Interactive "
+                 "charts, to hover and zoom.")
+    live.status(snap, note, per_row=2)
+    frame = snap.frame
+    if frame is None:
+        st.info("No samples yet.")
+    elif frame.grid is not None:
+        png = live.memo("grid", (snap.run_id, frame.step),
+                        lambda: render.png_bytes(render.tile_scaled(frame.grid, scale)))
+        st.image(png, caption=f"Fixed-noise samples at step {frame.step:,}", width="stretch")
+    else:
+        m = frame.metrics
+        modes = (f" · modes {m['modes_captured']}/{m['modes_total']}, high quality "
+                 f"{m['high_quality_pct']:.0f}%" if m else "")
+        st.image(live.memo("scatter", (snap.run_id, frame.step), lambda: scatter_png(frame)),
+                 caption=f"Real (grey) vs generated (orange) at step {frame.step:,}{modes}",
+                 width="stretch")
+
+
+left, right = st.columns([3, 2])
+with right:
+    live.live(trainer, draw_now)
+    if real is None:
+        st.caption("The same 64 noise vectors at every snapshot: changes are learning, "
+                   f"not luck. ({side}x{side} images, enlarged)")
+    else:
+        st.caption("A mode counts as captured when a generated point lands within 3 std of "
+                   "it. The 2D Lab adds D's view.")
+with left:
+    live.live(trainer, draw_curves, ticks=live.CURVE_TICKS)

@@ -14,6 +14,7 @@ st.markdown("A GAN *collapses* when its generator produces only a few kinds of s
             "modes of a mixture, a few digit classes) because that is enough to fool the "
             "current discriminator. Each snapshot is judged on a fixed set of noise vectors, so "
             "the curves show the generator changing, not sampling luck.")
+live.interactive_toggle()
 if not data.is_mixture and data.kind != "images":
     st.info(f"{data.name} has no known modes or classes to count: use ring8 or grid25 for "
             "mode counts, or a labelled image dataset (digits, MNIST) for class counts.")
@@ -44,12 +45,11 @@ def draw_mixture(snap) -> None:
     d = snap.diagnostics()
     series = (snap.run_id, live.curve_clock(snap))  # curves move on the slower clock
     d["modes_captured_pct"] = 100.0 * d["modes_captured"] / np.maximum(d["modes_total"], 1)
-    right.plotly_chart(live.memo("cov", series, lambda: figures.curves(
-        d, ["modes_captured_pct", "high_quality_pct"], title="Coverage over time (%)")),
-        key="fig_cov")
-    right.plotly_chart(live.memo("kl", series, lambda: figures.curves(
-        d, ["reverse_kl"], title="Reverse KL to uniform over modes (nats)", height=220)),
-        key="fig_kl")
+    with right:
+        live.curve_chart("cov", series, snap, d, ["modes_captured_pct", "high_quality_pct"],
+                         title="Coverage over time (%)")
+        live.curve_chart("kl", series, snap, d, ["reverse_kl"],
+                         title="Reverse KL to uniform over modes (nats)", height=220)
     right.caption("Modes captured rising then falling, or jumping around, is mode collapse "
                   "or mode hopping. Reverse KL near 0: the generator spreads evenly over modes.")
 
@@ -97,16 +97,14 @@ def draw_images(snap) -> None:
         series = (snap.run_id, live.curve_clock(snap))  # curves move on the slower clock
         if "classes_covered" in d:
             d["classes_covered_pct"] = 100.0 * d["classes_covered"] / np.maximum(d["classes_total"], 1)
-            st.plotly_chart(live.memo("ccov", series, lambda: figures.curves(
-                d, ["classes_covered_pct", "confident_pct"], title="Coverage over time (%)")),
-                key="fig_ccov")
-            st.plotly_chart(live.memo("cdist", series, lambda: figures.curves(
-                d, ["class_kl", "fcd"], title="Distance to the data (lower is better)",
-                height=240, log_y=True)), key="fig_cdist")
+            live.curve_chart("ccov", series, snap, d, ["classes_covered_pct", "confident_pct"],
+                             title="Coverage over time (%)")
+            live.curve_chart("cdist", series, snap, d, ["class_kl", "fcd"], log_y=True,
+                             title="Distance to the data (lower is better)", height=240)
             st.caption("Class KL rising while coverage falls: the generator is dropping "
                        "classes. FCD falls as samples look more like real ones.")
-        st.plotly_chart(live.memo("dup", series, lambda: figures.curves(
-            d, ["duplicate_pct"], title="Near-identical samples (%)", height=200)), key="fig_dup")
+        live.curve_chart("dup", series, snap, d, ["duplicate_pct"],
+                         title="Near-identical samples (%)", height=200)
         st.caption("Many near-identical samples from different noise is the bluntest sign "
                    "of collapse.")
 

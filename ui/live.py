@@ -9,7 +9,8 @@ from typing import Any, Callable, Hashable, Iterable
 
 import streamlit as st
 
-from gan_core import GanscopeError, Snapshot, Trainer
+from gan_core import GanscopeError, Snapshot, Trainer, figures
+from gan_core.curve_image import curve_jpeg
 from gan_core.losses import LOSSES
 
 TICK_SECONDS = 1.0  # one viewer's live views redraw once a second: at 2 Hz the browser took a core
@@ -89,6 +90,32 @@ def memo(name: str, token: Any, build: Callable[[], Any]) -> Any:
     return value
 
 
+def interactive_toggle(where: Any = st) -> bool:
+    """The viewer's choice of interactive live curves (kept across pages)."""
+    on = where.toggle("Interactive charts", key="interactive_live",
+                      value=st.session_state.get("_interactive", False),
+                      help="Hover and zoom on the curves while the run trains. Off, they are "
+                           "pictures until you pause: an interactive chart makes the browser "
+                           "redraw it at every update, which slowed training on the same "
+                           "laptop by ~10 % (bench/NOTES.md, 15).")
+    st.session_state["_interactive"] = on
+    return on
+
+
+def curve_chart(key: str, token: Hashable, snap: Snapshot, history: dict, names: list[str],
+                smoothing: float = 0.0, log_y: bool = False, title: str = "",
+                events: Any = (), height: int = 300) -> None:
+    """Curves of `names`: a picture while the run trains (unless the viewer asked for
+    interactive charts), the interactive plotly chart when it is still. Both memoised under
+    `token`, which must name everything they depend on."""
+    if snap.training and not st.session_state.get("_interactive", False):
+        st.image(memo(key + "_pic", token, lambda: curve_jpeg(
+            history, names, smoothing, log_y, title, events, height=height)), width="stretch")
+    else:
+        st.plotly_chart(memo(key, token, lambda: figures.curves(
+            history, names, smoothing, log_y, title, events, height=height)), key=f"fig_{key}")
+
+
 def pace_note(snap: Snapshot) -> str:
     """Says how often the live views move, so a lagging curve is not a mystery."""
     pace = AUDIENCE.pace(snap.run_id, time.monotonic())
@@ -98,22 +125,26 @@ def pace_note(snap: Snapshot) -> str:
             f"{who}.")
 
 
-def live(trainer: Trainer, draw: Callable[[Snapshot], None]) -> None:
-    """Run `draw(snapshot)` now, and again every tick while the run trains (only then)."""
+def live(trainer: Trainer, draw: Callable[[Snapshot], None], ticks: int = 1) -> None:
+    """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains (only
+    then)."""
     every_tick(lambda: trainer.snapshot.training, lambda: draw(trainer.snapshot),
-               [trainer.run_id])
+               [trainer.run_id], ticks)
 
 
 def every_tick(training: Callable[[], bool], draw: Callable[[], None],
-               run_ids: Iterable[str]) -> None:
-    """Run `draw()` now, and again every tick while `training()` holds (only then). The tick's
-    pace follows the audience of `run_ids` (see Audience)."""
+               run_ids: Iterable[str], ticks: int = 1) -> None:
+    """Run `draw()` now, and again every `ticks` ticks while `training()` holds (only then).
+    The tick's pace follows the audience of `run_ids` (see Audience). A page puts what
+    changes every tick and what changes slowly (curves: ticks=CURVE_TICKS) in two calls: a
+    fragment's rerun re-sends everything it draws, and re-sending three unchanged charts
+    every second cost training ~10 % through the GIL (bench/NOTES.md, 15)."""
     run_ids = list(run_ids)
     viewer = st.session_state.setdefault("_viewer", secrets.token_hex(8))
     running = training()
     pace = AUDIENCE.watch(viewer, run_ids, time.monotonic()) if running else None
 
-    @st.fragment(run_every=pace)
+    @st.fragment(run_every=pace and pace * ticks)
     def tick() -> None:
         draw()
         if not running:
@@ -126,12 +157,15 @@ def every_tick(training: Callable[[], bool], draw: Callable[[], None],
     tick()
 
 
-def status(snap: Snapshot) -> None:
-    c = st.columns(4)
+def status(snap: Snapshot, note: str = "", per_row: int = 4) -> None:
+    """Step, steps/s, training time and state (`per_row` metrics a row), then `note`."""
+    c = [col for _ in range(4 // per_row) for col in st.columns(per_row)]
     c[0].metric("Step", f"{snap.step:,}")
     c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
     c[2].metric("Training time", f"{snap.elapsed:,.0f} s")
     c[3].metric("State", snap.state)
+    if note:
+        st.caption(note)
     if snap.state == "error":
         st.error(snap.message)
     elif snap.message:

@@ -65,6 +65,11 @@ def test_quick_start_trains_the_ring():
     assert t.wait(lambda s: s.step > 0, timeout=60)
 
 
+def shown_step(at) -> int:
+    """The step the Train page's status shows."""
+    return int(at.metric[0].value.replace(",", ""))
+
+
 def test_train_page_buttons_move_the_step_counter(tiny):
     from ui import state
 
@@ -72,18 +77,24 @@ def test_train_page_buttons_move_the_step_counter(tiny):
     at = app("pages/1_Train.py")
     at.query_params["run"] = t.run_id
     at.run()
-    assert at.metric[0].value == "0"
+    assert shown_step(at) == 0
     at.number_input(key="ctl_n").set_value(5).run()
     at.button(key="ctl_step_d").click().run()
-    assert t.snapshot.step == 5 and at.metric[0].value == "5"
+    assert t.snapshot.step == 5 and shown_step(at) == 5
     at.button(key="ctl_step_both").click().run()
-    assert at.metric[0].value == "10"
+    assert shown_step(at) == 10
     at.button(key="ctl_run").click().run()
     assert t.wait(lambda s: s.step > 40, timeout=60)
     at.run()  # one fragment tick
-    assert int(at.metric[0].value.replace(",", "")) > 40
+    assert shown_step(at) > 40
+    # while it trains the curves are pictures (cheap for the browser), unless asked otherwise
+    assert len(at.get("plotly_chart")) == 0 and len(at.get("image")) == 4
+    at.toggle(key="interactive_live").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 3
+    at.toggle(key="interactive_live").set_value(False).run()
     at.button(key="ctl_pause").click().run()
     assert t.snapshot.state == "paused"
+    assert len(at.get("plotly_chart")) == 3  # still: interactive charts
     assert t.start() is False or t.snapshot.state == "paused"  # still one thread
 
 

@@ -44,14 +44,19 @@ def test_start_a_run_watch_it_and_visit_every_page(server, browser):
     page.get_by_role("button", name="Start the 8-Gaussian ring").wait_for(timeout=60_000)
     page.screenshot(path=SHOTS / "0_home.png", full_page=True)
     page.get_by_role("button", name="Start the 8-Gaussian ring").click()
-    page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
         ".some(e => parseInt(e.innerText.replace(/,/g, '')) > 300)", timeout=120_000)
-    page.wait_for_timeout(3000)  # let the fragment tick a few times
+    page.wait_for_timeout(6000)  # let the fragments tick (the curves' every 5 s)
     no_exception(page)
-    assert page.locator(".js-plotly-plot").count() >= 3
+    # while it trains: three curve pictures and the samples; interactive charts on request
+    assert page.locator("[data-testid='stImage'] img").count() >= 4
     page.screenshot(path=SHOTS / "1_train.png", full_page=True)
+    page.locator(".st-key-interactive_live label").first.click()
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
+    page.locator(".st-key-interactive_live label").first.click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length == 0",
+                           timeout=30_000)
     for i, name in enumerate(PAGES[1:], start=2):
         page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
         page.get_by_role("heading", name=name).first.wait_for(timeout=60_000)
@@ -65,7 +70,7 @@ def test_start_a_run_watch_it_and_visit_every_page(server, browser):
     page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
     settle(page)
     no_exception(page)
-    assert page.locator(".js-plotly-plot").count() >= 3
+    assert page.locator("[data-testid='stImage'] img").count() >= 4
 
 
 def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
@@ -79,7 +84,8 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     page.get_by_role("heading", name="Mode collapse").first.wait_for(timeout=90_000)
     page.wait_for_function(  # the live view ticks: the bars move past the step-0 snapshot
         "() => /Samples per mode, step [1-9]/.test(document.body.innerText)", timeout=120_000)
-    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # the bars
     settle(page, 4000)
+    assert page.locator("[data-testid='stImage'] img").count() >= 2  # the curves, as pictures
     no_exception(page)
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)
