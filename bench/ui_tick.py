@@ -1,6 +1,6 @@
 """UI cost: server time of one live tick, and training speed with browser tabs open.
 
-    python bench/ui_tick.py [--tabs] [--seconds S] [--settle S]
+    python bench/ui_tick.py [--tabs] [--seconds S] [--settle S] [--cycles N]
 
 Part 1 times one curve tick of the Train page's live view on the default runs (ring8,
 digits): snapshot -> three curve pictures (the default while training; or plotly figures and
@@ -109,11 +109,31 @@ def measure(runs: Path, seconds: float) -> tuple[float, dict[str, float]]:
     return (last_step(runs) - s0) / dt, {k: (c1[k] - c0.get(k, 0)) / dt for k in c1}
 
 
-def tabs(seconds: float, settle: float) -> None:
+def paused_ratio(pages: list, runs: Path, cycles: int, window: float = 10.0) -> float:
+    """Steps/s with the tabs live over steps/s with their JavaScript paused (CDP
+    Debugger.pause: a paused tab asks for no tick and draws nothing, as if closed), in
+    alternating windows, so the run's own drift cancels out."""
+    cdps = [pg.context.new_cdp_session(pg) for pg in pages]
+    for c in cdps:
+        c.send("Debugger.enable")
+    live = paused = 0.0
+    for _ in range(cycles):
+        live += measure(runs, window)[0]
+        for c in cdps:
+            c.send("Debugger.pause")
+        time.sleep(1)
+        paused += measure(runs, window)[0]
+        for c in cdps:
+            c.send("Debugger.resume")
+        time.sleep(1)
+    return live / paused
+
+
+def tabs(seconds: float, settle: float, cycles: int) -> None:
     """Steady state: each count of tabs is measured `settle` s after they opened (a tab's
-    first load parses Streamlit's and plotly's JavaScript: a one-off cost, printed apart), and
+    first load parses Streamlit's and plotly's JavaScript: a one-off cost, printed apart),
     against the mean of a tab-free reading just before and just after (training speed drifts
-    by ~10 % over a minute on its own)."""
+    by ~10 % over a minute on its own), and again against the same tabs paused, alternating."""
     from playwright.sync_api import sync_playwright
 
     runs = Path(tempfile.mkdtemp()) / "runs"
@@ -135,6 +155,7 @@ def tabs(seconds: float, settle: float) -> None:
                     pg.goto(run_url)
                 loading, lcpu = measure(runs, settle)
                 rate, cpu = measure(runs, seconds)
+                alternating = paused_ratio(pages, runs, cycles)
                 for pg in pages:
                     pg.close()
                 time.sleep(2)
@@ -144,6 +165,8 @@ def tabs(seconds: float, settle: float) -> None:
                       f"  (CPU cores busy: server {cpu['server']:.2f}, chromium "
                       f"{cpu['chromium']:.2f}); first {settle:.0f} s while the tabs load: "
                       f"ratio {loading / base:.2f}, chromium {lcpu['chromium']:.2f}", flush=True)
+                print(f"tabs={n}: ratio {alternating:.2f} against the same tabs paused "
+                      f"({cycles} alternating pairs of 10 s)", flush=True)
                 before = after
             browser.close()
 
@@ -154,6 +177,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each reading")
     ap.add_argument("--settle", type=float, default=15.0,
                     help="seconds after the tabs open before the reading starts")
+    ap.add_argument("--cycles", type=int, default=4, help="live/paused pairs per tab count")
     args = ap.parse_args()
     runs = Path(tempfile.mkdtemp())
     worst = 0.0
@@ -165,7 +189,7 @@ def main() -> None:
             print(f"{dataset:8} one curve tick, {kind:25}: {ms:6.1f} ms server time, "
                   f"{size / 1024:6.0f} KiB sent")
     if args.tabs:
-        tabs(args.seconds, args.settle)
+        tabs(args.seconds, args.settle, args.cycles)
     print(f"tick_ms={worst:.1f}")
 
 
