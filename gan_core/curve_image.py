@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .figures import COLOURS, LABELS, decimate, smooth
+from .figures import COLOURS, LABELS, PALETTE, decimate, smooth
 
 SCALE = 2  # drawn at twice the size it is shown: crisp on a projector and a high-DPI laptop
 GRID, AXIS_TEXT, EVENT = (232, 232, 232), (90, 90, 90), (150, 150, 150)
@@ -58,17 +58,36 @@ def curve_image(history: dict[str, np.ndarray], names: Sequence[str], smoothing:
                 log_y: bool = False, title: str = "", events: Iterable[tuple[int, dict]] = (),
                 width: int = 560, height: int = 300) -> Image.Image:
     """The chart figures.curves draws, as a picture `width` x `height` (times SCALE)."""
+    lines = {LABELS.get(name, name): (COLOURS.get(name, "#444444"), history["step"], history[name])
+             for name in names}
+    return lines_image(lines, smoothing, smoothing > 0, log_y, title, events, width, height)
+
+
+def overlay_image(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "",
+                  smoothing: float = 0.6, log_y: bool = False, width: int = 760,
+                  height: int = 340) -> Image.Image:
+    """The chart figures.overlay draws (one metric of several runs), as a picture."""
+    lines = {name: (PALETTE[i % len(PALETTE)], steps, values)
+             for i, (name, (steps, values)) in enumerate(series.items())}
+    return lines_image(lines, smoothing, False, log_y, title, (), width, height)
+
+
+def lines_image(lines: dict[str, tuple[str, np.ndarray, np.ndarray]], smoothing: float,
+                faint_raw: bool, log_y: bool, title: str, events: Iterable[tuple[int, dict]],
+                width: int, height: int) -> Image.Image:
+    """{legend label: ("#rrggbb", steps, values)} as decimated, smoothed lines against step;
+    `faint_raw` adds the unsmoothed values as a faint line under each."""
     s = SCALE
     img = Image.new("RGB", (width * s, height * s), "white")
     draw = ImageDraw.Draw(img, "RGBA")
     small, big = _font(12), _font(16)
     series = []
-    for name in names:
-        steps, values = decimate(history["step"], history[name])
+    for name, (colour, steps, values) in lines.items():
+        steps, values = decimate(np.asarray(steps), np.asarray(values))
         if log_y:
             values = np.where(values > 0, values, np.nan)
-        series.append((name, steps.astype(np.float64), values, smooth(values, smoothing)))
-    xs = np.concatenate([x for _, x, _, _ in series]) if series else np.zeros(0)
+        series.append((name, colour, steps.astype(np.float64), values, smooth(values, smoothing)))
+    xs = np.concatenate([x for _, _, x, _, _ in series]) if series else np.zeros(0)
     ys = np.concatenate([v for *_, v, sm in series for v in (v, sm)]) if series else np.zeros(0)
     ys = ys[np.isfinite(ys)]
     left, right, top, bottom = 62 * s, 14 * s, 34 * s, 58 * s
@@ -115,19 +134,17 @@ def curve_image(history: dict[str, np.ndarray], names: Sequence[str], smoothing:
             text = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                              for k, v in change.items())
             draw.text((xx + 3 * s, top + 2 * s), text, fill=(100, 100, 100), font=small)
-    for name, steps, raw, smoothed in series:
-        rgb = tuple(int(COLOURS.get(name, "#444444")[i:i + 2], 16) for i in (1, 3, 5))
-        if smoothing > 0:
+    for name, colour, steps, raw, smoothed in series:
+        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        if faint_raw:
             _polyline(draw, px(steps), py(raw), rgb + (64,), s)
         _polyline(draw, px(steps), py(smoothed), rgb + (255,), 2 * s)
     x = left
-    for name, *_ in series:  # legend, under the axis
-        rgb = COLOURS.get(name, "#444444")
+    for name, colour, *_ in series:  # legend, under the axis
         yy = height * s - 14 * s
-        draw.line([(x, yy), (x + 22 * s, yy)], fill=rgb, width=2 * s)
-        text = LABELS.get(name, name)
-        draw.text((x + 27 * s, yy), text, fill=(50, 50, 50), font=small, anchor="lm")
-        x += 27 * s + draw.textlength(text, font=small) + 22 * s
+        draw.line([(x, yy), (x + 22 * s, yy)], fill=colour, width=2 * s)
+        draw.text((x + 27 * s, yy), name, fill=(50, 50, 50), font=small, anchor="lm")
+        x += 27 * s + draw.textlength(name, font=small) + 22 * s
     return img
 
 
@@ -150,10 +167,15 @@ def _polyline(draw: ImageDraw.ImageDraw, x: np.ndarray, y: np.ndarray, fill: tup
             start = None
 
 
-def curve_jpeg(*args, **kwargs) -> bytes:
-    """curve_image(...) as JPEG bytes (quality 85, no chroma subsampling: thin coloured lines
+def jpeg(img: Image.Image) -> bytes:
+    """A chart picture as JPEG bytes (quality 85, no chroma subsampling: thin coloured lines
     stay crisp). A 1,120 x 600 PNG took 14-18 ms to encode, JPEG 3 ms: the live curves' server
     time (bench/ui_tick.py) is mostly encoding."""
     buf = io.BytesIO()
-    curve_image(*args, **kwargs).save(buf, format="JPEG", quality=85, subsampling=0)
+    img.save(buf, format="JPEG", quality=85, subsampling=0)
     return buf.getvalue()
+
+
+def curve_jpeg(*args, **kwargs) -> bytes:
+    """curve_image(...) as JPEG bytes."""
+    return jpeg(curve_image(*args, **kwargs))

@@ -7,6 +7,7 @@ import streamlit as st
 from PIL import Image
 
 from gan_core import Frame, GanscopeError, figures, render
+from gan_core.curve_image import jpeg, overlay_image
 from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.steps import METRICS
 from gan_core.store import RunStore
@@ -80,15 +81,23 @@ def clock(run_id: str):
     return live.curve_clock(live_run.snapshot) if live_run is not None else names[run_id]
 
 
-def overlay():
+def overlay(draw=figures.overlay):
     series = {names[r]: history(r) for r in chosen}
-    return figures.overlay({n: (h["step"], h[metric]) for n, h in series.items()},
-                           figures.LABELS[metric], log_y=metric.endswith("grad_norm"))
+    return draw({n: (h["step"], h[metric]) for n, h in series.items()},
+                figures.LABELS[metric], log_y=metric.endswith("grad_norm"))
+
+
+def training() -> bool:
+    return any(reg.live(r) is not None and reg.live(r).snapshot.training for r in chosen)
 
 
 def compare() -> None:
     token = (tuple(chosen), metric, tuple(clock(r) for r in chosen))
-    st.plotly_chart(live.memo("runs", token, overlay), key="fig_runs")
+    if training() and not st.session_state.get("_interactive", False):  # as on the Train page
+        st.image(live.memo("runs_pic", token, lambda: jpeg(overlay(overlay_image))),
+                 width="stretch")
+    else:
+        st.plotly_chart(live.memo("runs", token, overlay), key="fig_runs")
     st.caption("Overlaid curves (smoothed; gradient norms on a log scale). Compare losses, how "
                "close each run's D(G(z)) stays to D(x), or how large G's gradient is.")
     for col, run_id in zip(st.columns(len(chosen)), chosen):
@@ -98,9 +107,11 @@ def compare() -> None:
 
 
 if chosen:
-    metric = st.selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m], key="runs_metric")
-    live.every_tick(lambda: any(reg.live(r) is not None and reg.live(r).snapshot.training
-                                for r in chosen), compare, chosen)
+    c = st.columns([3, 1])
+    metric = c[0].selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m],
+                            key="runs_metric")
+    live.interactive_toggle(c[1])
+    live.every_tick(training, compare, chosen)
     configs = {names[r]: RunStore(reg.runs_dir / r).config().to_dict() for r in chosen}
     keys = list(next(iter(configs.values())))
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},

@@ -131,6 +131,24 @@ def test_new_run_form_explains_a_pack_that_does_not_divide_the_batch():
     assert not at.exception
 
 
+def test_runs_overlay_is_a_picture_while_a_compared_run_trains(tiny):
+    from ui import state
+
+    t = state.registry().create(tiny)
+    t.start()
+    assert t.wait(lambda s: s.step > 50, timeout=60)
+    at = app("pages/5_Runs.py").run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 0 and len(at.get("image")) >= 1
+    at.toggle(key="interactive_live").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 1
+    at.toggle(key="interactive_live").set_value(False).run()
+    t.pause()
+    assert t.wait(lambda s: not s.training, timeout=10)
+    at.run()
+    assert len(at.get("plotly_chart")) == 1  # still: the interactive overlay
+
+
 def test_a_lesson_card_starts_its_runs_to_the_budget():
     from gan_core.lesson_runs import LESSONS
     from ui import state

@@ -5,8 +5,9 @@ import io
 
 from PIL import Image
 
-from gan_core.curve_image import SCALE, curve_image, curve_jpeg, log_ticks, nice_ticks
-from gan_core.figures import COLOURS
+from gan_core.curve_image import (SCALE, curve_image, curve_jpeg, log_ticks, nice_ticks,
+                                  overlay_image)
+from gan_core.figures import COLOURS, PALETTE
 
 
 def rgb(name):
@@ -64,3 +65,14 @@ def test_log_scale_drops_non_positive_values_and_empty_history_says_so():
     assert sent.format == "JPEG" and sent.size == (560 * SCALE, 200 * SCALE)
     empty = curve_image({"step": np.zeros(0), "d_loss": np.zeros(0)}, ["d_loss"], title="x")
     assert (np.asarray(empty) < 250).any()  # the title and "no data yet", not a crash
+
+
+def test_overlay_draws_each_run_in_its_own_colour():
+    steps = np.arange(500)
+    img = overlay_image({"run a": (steps, np.sin(steps / 50)), "run b": (steps, steps / 500.0),
+                         "run c": (steps, np.full(500, np.nan))}, title="D loss")
+    a = np.asarray(img)[: -30 * SCALE]  # without the legend
+    for i, expected in ((0, True), (1, True), (2, False)):  # run c has no finite value
+        colour = np.array([int(PALETTE[i][k:k + 2], 16) for k in (1, 3, 5)])
+        cols, _ = columns_with(a, colour, tol=20)
+        assert (len(cols) > 300) == expected
