@@ -36,7 +36,8 @@ if made is not None:
     st.switch_page("pages/1_Train.py")
 
 st.subheader("Runs")
-runs = state.registry().list()
+runs, skipped = state.registry().scan()
+state.skipped_note(skipped)
 if not runs:
     st.caption("No runs yet. Runs are saved under the runs folder as they train.")
 for info in runs[:30]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 done; 1 training ended on a problem (diverged, disk full, failed);
+    2 bad input (a message says what); 3 an unexpected fault; 130 interrupted."""
     ap = parser()
     args = ap.parse_args(argv)
     try:
@@ -68,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     except GanscopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # no traceback reaches a user unless they ask for it
+        if os.environ.get("GANSCOPE_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set GANSCOPE_DEBUG=1 for the "
+              "traceback)", file=sys.stderr)
+        return 3
 
 
 def cmd_presets(args) -> int:
@@ -94,49 +106,84 @@ def _config(args):
     return cfg.replace(**changes).with_text(args.set)
 
 
-def _train(trainer, args) -> None:
-    steps = args.steps if args.steps is not None or args.minutes is not None else 2000
-    if steps is not None and steps < 1:
-        raise GanscopeError("--steps must be at least 1")
+def _budget_of(args) -> tuple[int | None, float | None]:
+    """(steps, seconds) from --steps / --minutes, checked before anything is created."""
+    if args.minutes is not None:
+        if not math.isfinite(args.minutes) or args.minutes <= 0:
+            raise GanscopeError(f"--minutes must be a positive number, got {args.minutes}")
+        return None, args.minutes * 60
+    steps = 2000 if args.steps is None else args.steps
+    if steps < 1:
+        raise GanscopeError(f"--steps must be at least 1, got {steps}")
+    return steps, None
+
+
+def _report_data(trainer) -> None:
+    """Say what the loader skipped or changed in the user's data."""
+    for note in trainer.data.skipped:
+        print(f"note: skipped {note}", file=sys.stderr)
+
+
+def _train(trainer, steps: int | None, seconds: float | None) -> int:
     last = [0.0]
 
     def progress(s) -> None:
-        if time.monotonic() - last[0] >= 2.0 or s.state != "running":
+        if time.monotonic() - last[0] >= 2.0 or not s.busy:
             last[0] = time.monotonic()
             h = s.history
             losses = f"D {h['d_loss'][-1]:.3f}  G {h['g_loss'][-1]:.3f}" if len(h["step"]) else ""
             print(f"step {s.step:7d}  {losses}  {s.steps_per_sec:6.0f} steps/s", flush=True)
 
-    snap = trainer.train(steps=steps if args.minutes is None else None,
-                         seconds=args.minutes * 60 if args.minutes is not None else None,
-                         progress_fn=progress)
-    trainer.stop()
+    try:
+        snap = trainer.train(steps=steps, seconds=seconds, progress_fn=progress)
+    except KeyboardInterrupt:
+        print("interrupted: saving a checkpoint", file=sys.stderr)
+        trainer.stop()
+        print(trainer.store.path.resolve())
+        return 130
+    stopped = trainer.stop()
+    snap = trainer.snapshot
     if snap.message:
         print(snap.message, file=sys.stderr)
+    if not stopped:
+        print("error: the training thread did not stop in time; the last checkpoint is on disk",
+              file=sys.stderr)
     print(trainer.store.path.resolve())
+    return 1 if snap.state == "error" or snap.message or not stopped else 0
 
 
 def cmd_train(args) -> int:
     from .trainer import Trainer
 
+    steps, seconds = _budget_of(args)
     trainer = Trainer(_config(args), runs_dir=args.runs_dir)
-    _train(trainer, args)
-    return 1 if trainer.snapshot.state == "error" else 0
+    _report_data(trainer)
+    return _train(trainer, steps, seconds)
 
 
 def cmd_resume(args) -> int:
     from .trainer import Trainer
 
+    steps, seconds = _budget_of(args)
     trainer = Trainer.open(args.run_dir)
-    _train(trainer, args)
-    return 1 if trainer.snapshot.state == "error" else 0
+    _report_data(trainer)
+    return _train(trainer, steps, seconds)
+
+
+def _open(run_dir: str):
+    """A saved run, read-only; what reading it had to skip goes to stderr."""
+    from .trainer import Trainer
+
+    trainer = Trainer.open(run_dir)
+    for note in trainer.snapshot.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    return trainer
 
 
 def cmd_eval(args) -> int:
     from .evaluate import evaluate
-    from .trainer import Trainer
 
-    result = evaluate(Trainer.open(args.run_dir))
+    result = evaluate(_open(args.run_dir))
     if args.json:
         print(json.dumps(result))
     else:
@@ -145,29 +192,50 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def _writable(dest: str) -> Path:
+    """An output file path whose folder exists and which is not a folder itself."""
+    path = Path(dest)
+    if path.is_dir():
+        raise GanscopeError(f"{dest} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise GanscopeError(f"cannot write {dest}: the folder {path.parent} does not exist")
+    return path
+
+
+def _write(dest: Path, write) -> None:
+    try:
+        write(dest)
+    except (OSError, ValueError) as exc:
+        raise GanscopeError(f"cannot write {dest}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
 def cmd_export(args) -> int:
     from . import render
-    from .trainer import Trainer
 
     if not (args.gif or args.generator or args.csv):
         raise GanscopeError("nothing to export: give --gif, --generator and/or --csv")
-    trainer = Trainer.open(args.run_dir)
-    if args.csv:
-        shutil.copyfile(trainer.store.path / "metrics.csv", args.csv)
+    if args.generator and not args.generator.endswith(".keras"):
+        raise GanscopeError("--generator must end in .keras")
+    outputs = {k: _writable(v) for k, v in (("gif", args.gif), ("generator", args.generator),
+                                            ("csv", args.csv)) if v}
+    trainer = _open(args.run_dir)
+    if "csv" in outputs:
+        trainer.store.copy_metrics(outputs["csv"])
         print(f"wrote {args.csv}")
-    if args.gif:
+    if "gif" in outputs:
         frames = trainer.snapshot.frames
+        if len(frames) < 2:
+            raise GanscopeError(f"run {trainer.run_id} has {len(frames)} snapshot(s): train it "
+                                "before exporting an animation")
         if trainer.data.kind == "images":
             pics = [f.grid for f in frames]
         else:
             bounds, real = trainer.data.bounds(), trainer.data.pool[:1000]
             pics = [render.scatter_image(f.points[:1000], bounds, real) for f in frames]
-        Path(args.gif).write_bytes(render.gif_bytes(pics))
+        _write(outputs["gif"], lambda p: p.write_bytes(render.gif_bytes(pics)))
         print(f"wrote {args.gif} ({len(pics)} frames)")
-    if args.generator:
-        if not args.generator.endswith(".keras"):
-            raise GanscopeError("--generator must end in .keras")
-        trainer.steps.sampler.save(args.generator)
+    if "generator" in outputs:
+        _write(outputs["generator"], trainer.export_generator)
         print(f"wrote {args.generator}")
     return 0
 

@@ -13,6 +13,7 @@ EVAL_SEED = 2024
 
 def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> dict[str, Any]:
     """Metrics of the weights the trainer holds now, with the step they are at."""
+    trainer.require_weights()  # never evaluate untrained weights as the run
     cfg, data = trainer.config, trainer.data
     x = trainer.probes.sample(latent.noise(EVAL_SEED, samples, cfg.z_dim))
     out: dict[str, Any] = {"run_id": trainer.run_id, "step": trainer.snapshot.step,

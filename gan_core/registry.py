@@ -11,9 +11,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .config import RunConfig
 from .errors import StoreError
-from .store import DEFAULT_RUNS_DIR, RunStore
+from .snapshot import Frame
+from .store import RunStore, runs_dir_default
 from .trainer import Trainer
 
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -32,7 +35,7 @@ class RunInfo:
 
 class RunRegistry:
     def __init__(self, runs_dir: Path | str | None = None) -> None:
-        self.runs_dir = Path(runs_dir) if runs_dir is not None else DEFAULT_RUNS_DIR
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else runs_dir_default()
         self._lock = threading.Lock()  # guards _runs; held while a run is built or opened
         self._runs: dict[str, Trainer] = {}
 
@@ -57,29 +60,67 @@ class RunRegistry:
             return self._runs.get(run_id)
 
     def list(self) -> list[RunInfo]:
-        """Every run, newest first: live ones from memory, the rest from their folders."""
+        """Every readable run, newest first (see `scan` for the ones skipped)."""
+        return self.scan()[0]
+
+    def scan(self) -> tuple[list[RunInfo], list[str]]:
+        """Every run, newest first: live ones from memory, the rest from their folders; and
+        a one-line note per folder that could not be read (skipped, never fatal)."""
         with self._lock:
             live = dict(self._runs)
-        infos = []
         ids = set(live)
         if self.runs_dir.is_dir():
             ids |= {p.name for p in self.runs_dir.iterdir() if (p / "config.json").is_file()}
+        infos, skipped = [], []
         for run_id in sorted(ids, reverse=True):
-            if run_id in live:
-                s = live[run_id].snapshot
-                cfg, step, state = s.config, s.step, s.state
-            else:
-                store = RunStore(self.runs_dir / run_id)
-                try:
-                    cfg = store.config()
-                except StoreError:
-                    continue
-                status = store.read_status()
-                step, state = int(status.get("step", 0)), str(status.get("state", "saved"))
-                state = "saved" if state in ("running", "paused", "idle", "stopped") else state
-            infos.append(RunInfo(run_id, cfg.title or cfg.dataset, cfg.dataset, cfg.loss, step,
-                                 state, run_id in live))
-        return infos
+            try:
+                infos.append(self._info(run_id, live.get(run_id)))
+            except Exception as exc:  # one damaged folder must not hide the others
+                skipped.append(str(exc) if isinstance(exc, StoreError)
+                               else f"run {run_id}: {type(exc).__name__}: {exc}")
+        return infos, skipped
+
+    def _info(self, run_id: str, trainer: Trainer | None) -> RunInfo:
+        if trainer is not None:
+            s = trainer.snapshot
+            return RunInfo(run_id, s.config.title or s.config.dataset, s.config.dataset,
+                           s.config.loss, s.step, s.state, True)
+        store = RunStore(self.runs_dir / run_id)
+        cfg = store.config()
+        status = store.read_status()
+        step = status.get("step", 0)
+        if isinstance(step, bool) or not isinstance(step, int):
+            raise StoreError(f"run {run_id}: status.json has a step that is not a whole number "
+                             f"({step!r})")
+        state = str(status.get("state", "saved"))
+        state = "saved" if state in ("running", "paused", "idle", "stopped") else state
+        return RunInfo(run_id, cfg.title or cfg.dataset, cfg.dataset, cfg.loss, step, state,
+                       False)
+
+    def history(self, run_id: str) -> dict:
+        """{"step": ..., metric: ...} of a run: from memory when it is live, else read-only
+        from its folder."""
+        trainer = self.live(run_id)
+        if trainer is not None:
+            return trainer.snapshot.history
+        names, data = RunStore(self._path(run_id)).read_metrics()
+        return {"step": data[:, 0] if len(names) else np.zeros(0),
+                **{c: data[:, i + 1] for i, c in enumerate(names)}}
+
+    def latest_frame(self, run_id: str) -> Frame | None:
+        """A run's newest snapshot: from memory when it is live, else from its folder."""
+        trainer = self.live(run_id)
+        if trainer is not None:
+            return trainer.snapshot.frame
+        return RunStore(self._path(run_id)).latest_frame()
+
+    def config(self, run_id: str) -> RunConfig:
+        trainer = self.live(run_id)
+        return trainer.config if trainer is not None else RunStore(self._path(run_id)).config()
+
+    def metrics_csv(self, run_id: str) -> bytes | None:
+        """metrics.csv as it is on disk (for a download), None before the first flush."""
+        return RunStore(self._path(run_id)).metrics_bytes()
 
     def delete(self, run_id: str) -> None:
         path = self._path(run_id)

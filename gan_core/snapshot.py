@@ -40,6 +40,9 @@ class Snapshot:
     data_kind: str = "points"
     events: tuple[tuple[int, dict[str, Any]], ...] = ()  # (step, live changes made then)
     version: int = 0  # increases with every publish: lets a page skip redrawing
+    handled: int = 0  # commands that had taken effect when this was published
+    pending: int = 0  # steps still to run in step mode
+    warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
 
     @property
     def frame(self) -> Frame | None:
@@ -48,6 +51,11 @@ class Snapshot:
     @property
     def training(self) -> bool:
         return self.state == "running"
+
+    @property
+    def busy(self) -> bool:
+        """Training, or running the steps a step command asked for."""
+        return self.state == "running" or self.pending > 0
 
     def diagnostics(self) -> dict[str, np.ndarray]:
         """Per-frame diagnostic series: {"step": [...], name: [...]} for numeric values."""

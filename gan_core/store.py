@@ -2,34 +2,51 @@
 
     <runs>/<run id>/config.json          the RunConfig
                     status.json          state, message, step, elapsed (rewritten atomically)
-                    metrics.csv          append-only, one row per step, flushed each snapshot
+                    metrics.csv          one row per step, appended each snapshot
                     frames/step_*.png    the fixed-noise mosaic per snapshot (images)
                     frames/step_*.npz    points and fields per snapshot (2D)
                     diagnostics.jsonl    one JSON object per snapshot
                     weights/step_*.npz   G's weights at up to MAX_KEYFRAMES evenly spaced steps
                     checkpoints/         tf.train.Checkpoint files (weights, optimizers, step)
+                    lock                 held (flock) by the one process training the run
+
+Reading never writes: every `read_*` method leaves each byte as it was, so viewing, `eval`,
+`export` and comparing are safe while another process trains the run. The one writer (the
+process holding `lock`) drops what a crash left past the last checkpoint with `drop_after`,
+the only call that removes recorded history. Write failures (a full disk) raise StoreError
+and leave no torn line and no temporary file behind.
 
 Run ids are generated here; user text (a title) never becomes a path.
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
 from .config import RunConfig
-from .errors import StoreError
+from .errors import GanscopeError, StoreError
 from .snapshot import Frame
 
-DEFAULT_RUNS_DIR = Path(os.environ.get("GANSCOPE_RUNS", "runs"))
+log = logging.getLogger(__name__)
+
 MAX_KEYFRAMES = 40  # generator weights kept per run, for looking at earlier snapshots
+
+
+def runs_dir_default() -> Path:
+    """Where runs live unless told otherwise: $GANSCOPE_RUNS, else ./runs (read when asked,
+    so a test or a server started with the variable set sees it)."""
+    return Path(os.environ.get("GANSCOPE_RUNS", "runs"))
 
 
 def new_run_id(cfg: RunConfig) -> str:
@@ -39,26 +56,69 @@ def new_run_id(cfg: RunConfig) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}-{secrets.token_hex(2)}"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+def _io_error(what: Path, exc: BaseException) -> StoreError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return StoreError(f"could not write {what.parent.name}/{what.name}: {reason}")
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write `path` through a temporary file renamed into place: readers see the old file or
+    the new one, and a failed write leaves neither half a file nor the temporary."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise _io_error(path, exc) from exc
+
+
+def _append(path: Path, text: str) -> None:
+    """Append `text` and fsync; on failure cut the file back to its old length, so a full
+    disk never leaves a torn line."""
+    size = path.stat().st_size if path.exists() else 0
+    try:
+        with open(path, "a") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        try:
+            os.truncate(path, size)  # frees space: works on a full disk
+        except OSError:
+            log.exception("could not cut %s back after a failed write", path)
+        raise _io_error(path, exc) from exc
+
+
+def _step_of(path: Path) -> int | None:
+    """step_000001234.png -> 1234; None for a file that is not ours."""
+    name = path.name.split(".")[0]
+    try:
+        return int(name[5:]) if name.startswith("step_") else None
+    except ValueError:
+        return None
 
 
 class RunStore:
+    """One run folder. Any number of readers; writers only in the process holding `lock()`."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.run_id = self.path.name
-        self._metrics_fh = None
         self._pending: list[str] = []
+        self._lock_fh: Any = None
+        self.warnings: list[str] = []  # what reading had to skip (a damaged line, ...)
 
     # ---- creating and opening ----------------------------------------------------------------
     @classmethod
     def create(cls, cfg: RunConfig, runs_dir: Path | str | None = None) -> "RunStore":
-        root = Path(runs_dir) if runs_dir is not None else DEFAULT_RUNS_DIR
+        root = Path(runs_dir) if runs_dir is not None else runs_dir_default()
         path = root / new_run_id(cfg)
-        (path / "frames").mkdir(parents=True)
-        _atomic_write(path / "config.json", cfg.to_json())
+        try:
+            (path / "frames").mkdir(parents=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create a run folder in {root}: {exc.strerror}") from exc
+        _atomic(path / "config.json", lambda tmp: tmp.write_text(cfg.to_json()))
         return cls(path)
 
     @classmethod
@@ -69,92 +129,210 @@ class RunStore:
         return cls(path)
 
     def config(self) -> RunConfig:
+        """The run's config; StoreError naming the folder for anything malformed."""
         try:
-            return RunConfig.from_json((self.path / "config.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.path}: unreadable config.json ({exc})") from exc
+            text = (self.path / "config.json").read_text()
+            return RunConfig.from_json(text)
+        except (OSError, ValueError, TypeError, AttributeError, GanscopeError) as exc:
+            raise StoreError(f"run {self.run_id}: unreadable config.json ({exc})") from exc
+
+    # ---- the one writer ------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Become the run's one writer. The OS releases the lock if the process dies, so a
+        crash never leaves a run locked. StoreError when another process (or another trainer
+        in this one) holds it."""
+        if self._lock_fh is not None:
+            return
+        fh = open(self.path / "lock", "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise StoreError(f"run {self.run_id} is being trained by process {holder}; "
+                             "open it to watch, or stop that process first") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._lock_fh = fh
+
+    def unlock(self) -> None:
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def drop_after(self, step: int) -> None:
+        """Remove everything recorded after `step`: what a crash or a rollback left past the
+        checkpoint the weights came from. Only the writer calls this, before training on."""
+        self._pending.clear()
+        self._cut_lines(self.path / "metrics.csv", step, header=True,
+                        step_of=lambda line: int(float(line.split(",", 1)[0])))
+        self._cut_lines(self.path / "diagnostics.jsonl", step, header=False,
+                        step_of=lambda line: int(json.loads(line)["step"]))
+        for folder in ("frames", "weights"):
+            for f in self._stepped(folder):
+                s = _step_of(f)
+                if s is not None and s > step:
+                    f.unlink(missing_ok=True)
+
+    @staticmethod
+    def _cut_lines(path: Path, step: int, header: bool, step_of: Callable[[str], int]) -> None:
+        """Truncate a step-ordered file before its first line past `step` (and a torn last
+        line), in place, so it needs no free space. A damaged line in the middle stays:
+        readers skip it, and cutting there would throw away the good lines after it."""
+        if not path.exists():
+            return
+        offset = 0
+        with open(path, "rb") as fh:
+            for i, raw in enumerate(fh):
+                if not raw.endswith(b"\n"):
+                    break  # torn by a crash mid-write
+                if not (header and i == 0):
+                    try:
+                        if step_of(raw.decode()) > step:
+                            break
+                    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+                        pass
+                offset += len(raw)
+        if offset < path.stat().st_size:
+            os.truncate(path, offset)
 
     # ---- metrics -------------------------------------------------------------------------------
     def append_metrics(self, names: tuple[str, ...], first_step: int, rows: np.ndarray) -> None:
-        """Buffer rows; they reach the file at `flush()` (every snapshot, pause, stop)."""
-        if self._metrics_fh is None:
-            new = not (self.path / "metrics.csv").exists()
-            self._metrics_fh = open(self.path / "metrics.csv", "a", buffering=1 << 16)
-            if new:
-                self._metrics_fh.write("step," + ",".join(names) + "\n")
-        steps = np.arange(first_step, first_step + len(rows))[:, None]
-        block = np.concatenate([steps, rows.astype(np.float64)], axis=1)
-        self._pending.append("\n".join(",".join(f"{v:.6g}" for v in r) for r in block) + "\n")
+        """Buffer rows; they reach the file at `flush()` (every snapshot, pause, stop). Steps
+        are written as integers at any magnitude."""
+        if not (self.path / "metrics.csv").exists() and not self._pending:
+            self._pending.append("step," + ",".join(names) + "\n")
+        values = rows.astype(np.float64).tolist()
+        self._pending.append("".join(
+            f"{first_step + i}," + ",".join(f"{v:.6g}" for v in row) + "\n"
+            for i, row in enumerate(values)))
 
     def flush(self) -> None:
-        if self._metrics_fh is not None:
-            self._metrics_fh.write("".join(self._pending))
+        """Write buffered rows. On failure they are dropped from the buffer and the file is cut
+        back to its last whole line: the caller rolls back to the last checkpoint."""
+        if self._pending:
+            text = "".join(self._pending)
             self._pending.clear()
-            self._metrics_fh.flush()
-            os.fsync(self._metrics_fh.fileno())
+            _append(self.path / "metrics.csv", text)
 
     def read_metrics(self, max_step: int | None = None) -> tuple[list[str], np.ndarray]:
-        """Column names and rows (step first). With `max_step`, later rows are also cut from
-        the file, so the curves never show steps the weights do not have."""
+        """Column names and rows (step first), up to `max_step` when given. A damaged line is
+        skipped with a note in `warnings`; the file is never changed."""
         path = self.path / "metrics.csv"
-        if not path.exists():
+        try:
+            lines = path.read_text().splitlines()
+        except FileNotFoundError:
             return [], np.zeros((0, 0))
-        lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.warnings.append(f"metrics.csv unreadable ({exc}); curves not shown")
+            return [], np.zeros((0, 0))
+        if not lines:
+            return [], np.zeros((0, 0))
         names = lines[0].split(",")[1:]
-        rows = []
-        for line in lines[1:]:
+        rows, bad = [], []
+        for number, line in enumerate(lines[1:], start=2):
             parts = line.split(",")
-            if len(parts) != len(names) + 1:
-                break  # a torn last line from a crash
-            rows.append([float(p) for p in parts])
-        data = np.array(rows, np.float64).reshape(-1, len(names) + 1)
-        if max_step is None:
-            return names, data
-        keep = data[:, 0] <= max_step
-        if not keep.all() or len(rows) != len(lines) - 1:
-            data = data[keep]
-            body = "".join(",".join(f"{v:.6g}" for v in r) + "\n" for r in data)
-            _atomic_write(path, lines[0] + "\n" + body)
-        return names, data
+            try:
+                if len(parts) != len(names) + 1:
+                    raise ValueError
+                row = [float(p) for p in parts]
+            except ValueError:
+                bad.append(number)
+                continue
+            if max_step is None or row[0] <= max_step:
+                rows.append(row)
+        if bad:
+            self.warnings.append(f"metrics.csv: skipped {len(bad)} damaged line(s) "
+                                 f"(line {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''})")
+        return names, np.array(rows, np.float64).reshape(-1, len(names) + 1)
+
+    def metrics_bytes(self) -> bytes | None:
+        try:
+            return (self.path / "metrics.csv").read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def copy_metrics(self, dest: Path | str) -> None:
+        """Export metrics.csv as it is on disk."""
+        src = self.path / "metrics.csv"
+        if not src.exists():
+            raise StoreError(f"run {self.run_id} has no metrics yet: train it first")
+        try:
+            shutil.copyfile(src, dest)
+        except OSError as exc:
+            raise StoreError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 
     # ---- frames and diagnostics -------------------------------------------------------------------
     def write_frame(self, frame: Frame) -> None:
         stem = self.path / "frames" / f"step_{frame.step:09d}"
         if frame.grid is not None:
             img = frame.grid.squeeze(-1) if frame.grid.shape[-1] == 1 else frame.grid
-            Image.fromarray(img).save(stem.with_suffix(".png"))
+            _atomic(stem.with_suffix(".png"),
+                    lambda tmp: Image.fromarray(img).save(tmp, format="PNG"))
         if frame.points is not None:
-            np.savez_compressed(stem.with_suffix(".npz"), points=frame.points,
-                                **{f"field_{k}": v for k, v in frame.field.items()})
-        with open(self.path / "diagnostics.jsonl", "a") as fh:
-            fh.write(json.dumps({"step": frame.step, **frame.metrics}) + "\n")
+            arrays = {"points": frame.points, **{f"field_{k}": v for k, v in frame.field.items()}}
+            _atomic(stem.with_suffix(".npz"), lambda tmp: _savez(tmp, arrays, compressed=True))
+        _append(self.path / "diagnostics.jsonl",
+                json.dumps({"step": frame.step, **frame.metrics}) + "\n")
 
-    def read_frames(self, max_step: int) -> list[Frame]:
+    def _stepped(self, folder: str) -> Iterator[Path]:
+        d = self.path / folder
+        return iter(sorted(d.glob("step_*"))) if d.is_dir() else iter(())
+
+    def read_frames(self, max_step: int | None = None) -> list[Frame]:
+        """Snapshots up to `max_step`, oldest first; unreadable ones skipped with a warning."""
         metrics: dict[int, dict[str, Any]] = {}
         diag = self.path / "diagnostics.jsonl"
         if diag.exists():
-            for line in diag.read_text().splitlines():
+            for line in diag.read_text(errors="replace").splitlines():
                 try:
                     row = json.loads(line)
-                except ValueError:
-                    continue  # torn line
-                metrics[int(row.pop("step"))] = row
-        frames = []
-        for f in sorted((self.path / "frames").glob("step_*")):
-            step = int(f.stem.split("_")[1])
-            if step > max_step:
-                f.unlink()
+                    metrics[int(row.pop("step"))] = row
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue  # a torn line: its snapshot shows no diagnostics
+        frames, bad = [], []
+        for f in self._stepped("frames"):
+            step = _step_of(f)
+            if step is None or (max_step is not None and step > max_step):
                 continue
+            try:
+                if f.suffix == ".png":
+                    grid = np.asarray(Image.open(f))
+                    frames.append(Frame(step, grid=grid[..., None] if grid.ndim == 2 else grid,
+                                        metrics=metrics.get(step, {})))
+                elif f.suffix == ".npz":
+                    with np.load(f, allow_pickle=False) as z:
+                        field = {k[6:]: z[k] for k in z.files if k.startswith("field_")}
+                        frames.append(Frame(step, points=z["points"], field=field,
+                                            metrics=metrics.get(step, {})))
+            except Exception as exc:  # a damaged picture must not hide the rest of the run
+                bad.append(f"{f.name} ({type(exc).__name__})")
+        if bad:
+            self.warnings.append(f"skipped {len(bad)} damaged snapshot file(s): {', '.join(bad[:3])}")
+        return frames
+
+    def latest_frame(self) -> Frame | None:
+        """The newest snapshot on disk (without reading the others)."""
+        files = [f for f in self._stepped("frames") if _step_of(f) is not None]
+        for f in reversed(files):
+            frame = self._read_one(f)
+            if frame is not None:
+                return frame
+        return None
+
+    def _read_one(self, f: Path) -> Frame | None:
+        try:
             if f.suffix == ".png":
                 grid = np.asarray(Image.open(f))
-                frames.append(Frame(step, grid=grid[..., None] if grid.ndim == 2 else grid,
-                                    metrics=metrics.get(step, {})))
-            elif f.suffix == ".npz":
-                with np.load(f, allow_pickle=False) as z:
-                    field = {k[6:]: z[k] for k in z.files if k.startswith("field_")}
-                    frames.append(Frame(step, points=z["points"], field=field,
-                                        metrics=metrics.get(step, {})))
-        return frames
+                return Frame(_step_of(f) or 0, grid=grid[..., None] if grid.ndim == 2 else grid)
+            with np.load(f, allow_pickle=False) as z:
+                return Frame(_step_of(f) or 0, points=z["points"])
+        except Exception:
+            return None
 
     # ---- generator keyframes -------------------------------------------------------------------
     def write_keyframe(self, step: int, weights: list[np.ndarray], stride: int) -> int:
@@ -163,9 +341,8 @@ class RunStore:
         steps stay evenly spaced over the whole run at bounded disk use."""
         folder = self.path / "weights"
         folder.mkdir(exist_ok=True)
-        tmp = folder / f"step_{step:09d}.tmp.npz"
-        np.savez(tmp, *weights)
-        os.replace(tmp, folder / f"step_{step:09d}.npz")  # readers never see half a file
+        _atomic(folder / f"step_{step:09d}.npz",
+                lambda tmp: _savez(tmp, {f"arr_{i}": w for i, w in enumerate(weights)}))
         steps = self.keyframe_steps()
         while len(steps) > MAX_KEYFRAMES:
             stride *= 2
@@ -176,40 +353,70 @@ class RunStore:
         return stride
 
     def keyframe_steps(self, max_step: int | None = None) -> list[int]:
-        """Steps with saved generator weights; with `max_step`, later ones are deleted (a
-        reopened run continues from its checkpoint)."""
-        out = []
-        for f in sorted((self.path / "weights").glob("step_*[0-9].npz")):
-            step = int(f.stem.split("_")[1])
-            if max_step is not None and step > max_step:
-                f.unlink(missing_ok=True)
-            else:
-                out.append(step)
-        return out
+        """Steps with saved generator weights (up to `max_step` when given)."""
+        steps = (_step_of(f) for f in self._stepped("weights") if f.suffix == ".npz")
+        return [s for s in steps if s is not None and (max_step is None or s <= max_step)]
 
     def read_keyframe(self, step: int) -> list[np.ndarray]:
         path = self.path / "weights" / f"step_{step:09d}.npz"
         try:
             with np.load(path, allow_pickle=False) as z:
                 return [z[f"arr_{i}"] for i in range(len(z.files))]
-        except OSError as exc:
+        except (OSError, ValueError, KeyError) as exc:
             raise StoreError(f"no generator weights at step {step} ({exc})") from exc
 
     # ---- status and checkpoints -------------------------------------------------------------------
     def write_status(self, **status: Any) -> None:
-        _atomic_write(self.path / "status.json", json.dumps(status))
+        _atomic(self.path / "status.json", lambda tmp: tmp.write_text(json.dumps(status)))
 
     def read_status(self) -> dict[str, Any]:
+        """The last status written; {} when missing or malformed (never raises)."""
         try:
-            return json.loads((self.path / "status.json").read_text())
+            status = json.loads((self.path / "status.json").read_text())
         except (OSError, ValueError):
             return {}
+        return status if isinstance(status, dict) else {}
 
     def checkpoint_manager(self, ckpt: tf.train.Checkpoint) -> tf.train.CheckpointManager:
+        """Creating it writes nothing; `save_checkpoint` does."""
         return tf.train.CheckpointManager(ckpt, str(self.path / "checkpoints"), max_to_keep=2)
 
+    def save_checkpoint(self, manager: tf.train.CheckpointManager, step: int) -> None:
+        """Save; on failure remove TensorFlow's temporary files and raise StoreError."""
+        try:
+            manager.save(checkpoint_number=step)
+        except (OSError, tf.errors.OpError) as exc:
+            for tmp in (self.path / "checkpoints").glob("*_temp*"):
+                shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+            reason = getattr(exc, "message", None) or str(exc)
+            raise StoreError(f"could not write a checkpoint: {reason.splitlines()[0]}") from exc
+
+    def restore_checkpoint(self, manager: tf.train.CheckpointManager) -> str | None:
+        """Restore the newest readable checkpoint, falling back to the one before a damaged
+        one; returns a warning when it had to, None otherwise. StoreError if none can be read."""
+        tried = []
+        for path in reversed(manager.checkpoints):
+            try:
+                manager.checkpoint.restore(path).expect_partial()
+            except Exception as exc:  # TF raises OpError, ValueError, IndexError, ... by damage
+                tried.append(f"{Path(path).name} ({type(exc).__name__})")
+                continue
+            return f"damaged checkpoint(s) skipped: {', '.join(tried)}" if tried else None
+        raise StoreError(f"run {self.run_id}: no readable checkpoint"
+                         + (f" ({', '.join(tried)} damaged)" if tried else ""))
+
+    def has_checkpoint(self, manager: tf.train.CheckpointManager) -> bool:
+        return bool(manager.checkpoints)
+
     def close(self) -> None:
-        self.flush()
-        if self._metrics_fh is not None:
-            self._metrics_fh.close()
-            self._metrics_fh = None
+        """Flush what is buffered (a reader has nothing buffered and writes nothing)."""
+        try:
+            self.flush()
+        finally:
+            self.unlock()
+
+
+def _savez(path: Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
+    """np.savez to exactly `path` (numpy appends .npz to a name without it)."""
+    with open(path, "wb") as fh:
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)

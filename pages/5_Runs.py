@@ -4,20 +4,19 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
-from gan_core import Frame, GanscopeError, figures, render
+from gan_core import GanscopeError, figures, render
 from gan_core.curve_image import jpeg, overlay_image
 from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.steps import METRICS
-from gan_core.store import RunStore
 from ui import live, state
 
 st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
 st.title("Runs")
 THUMB = 320  # pixels: the compared runs' latest samples
 reg = state.registry()
-runs = reg.list()
+runs, skipped = reg.scan()
+state.skipped_note(skipped)
 if not runs:
     st.info("No runs yet: start one on the home page.")
     st.stop()
@@ -33,28 +32,15 @@ chosen = st.multiselect("Compare", list(names), default=default, format_func=nam
 
 
 def history(run_id: str) -> dict:
-    live_run = reg.live(run_id)
-    if live_run is not None:
-        return live_run.snapshot.history
-    cols, data = RunStore(reg.runs_dir / run_id).read_metrics()
-    return {"step": data[:, 0], **{c: data[:, i + 1] for i, c in enumerate(cols)}}
+    return reg.history(run_id)
 
 
 def latest_picture(run_id: str) -> bytes | None:
     """The run's newest sample grid (images) or scatter (2D), from memory or from disk."""
     live_run = reg.live(run_id)
-    frame = live_run.snapshot.frame if live_run is not None else None
+    frame = reg.latest_frame(run_id)
     if frame is None:
-        folder = reg.runs_dir / run_id / "frames"  # a run has PNG grids or NPZ points
-        pictures = sorted([*folder.glob("step_*.png"), *folder.glob("step_*.npz")])
-        if not pictures:
-            return None
-        if pictures[-1].suffix == ".png":
-            grid = np.asarray(Image.open(pictures[-1]))
-            frame = Frame(0, grid=grid[..., None] if grid.ndim == 2 else grid)
-        else:
-            with np.load(pictures[-1], allow_pickle=False) as z:
-                frame = Frame(0, points=z["points"])
+        return None
     if frame.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
         return render.png_bytes(render.tile_scaled(frame.grid, max(1, THUMB // frame.grid.shape[1])))
     data = live_run.data if live_run is not None else saved_points(run_id)
@@ -68,7 +54,7 @@ def latest_picture(run_id: str) -> bytes | None:
 
 def saved_points(run_id: str):
     """A saved 2D run's toy dataset, rebuilt from its config (instant); None for other data."""
-    cfg = RunStore(reg.runs_dir / run_id).config()
+    cfg = reg.config(run_id)
     if cfg.dataset not in POINT_DATASETS:
         return None
     return live.memo("points", (cfg.dataset, cfg.data_std, cfg.seed),
@@ -112,7 +98,7 @@ if chosen:
                             key="runs_metric")
     live.interactive_toggle(c[1])
     live.every_tick(training, compare, chosen)
-    configs = {names[r]: RunStore(reg.runs_dir / r).config().to_dict() for r in chosen}
+    configs = {names[r]: reg.config(r).to_dict() for r in chosen}
     keys = list(next(iter(configs.values())))
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},
                  key="runs_configs", hide_index=True)
@@ -126,26 +112,29 @@ if c[0].button("Open on Train", key="runs_open"):
 if c[1].button("Resume training", key="runs_resume"):
     try:
         t = reg.get(target)
-        if not t.start():
-            t.resume()
+        t.start(paused=True)
+        t.resume()
         state.select(target)
         st.switch_page("pages/1_Train.py")
     except GanscopeError as exc:
         st.error(str(exc))
 with c[2]:
     if st.button("Prepare exports", key="runs_export"):
-        t = reg.get(target)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "generator.keras"
-            t.steps.sampler.save(path)
-            st.session_state["export"] = (target, path.read_bytes())
+        try:
+            t = reg.get(target)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "generator.keras"
+                t.export_generator(path)
+                st.session_state["export"] = (target, path.read_bytes())
+        except GanscopeError as exc:
+            st.error(str(exc))
     if st.session_state.get("export", (None,))[0] == target:
         st.download_button("generator.keras", st.session_state["export"][1],
                            file_name=f"{target}-generator.keras", key="dl_gen")
-        metrics_file = reg.runs_dir / target / "metrics.csv"
-        if metrics_file.exists():
-            st.download_button("metrics.csv", metrics_file.read_bytes(),
-                               file_name=f"{target}-metrics.csv", key="dl_csv")
+        metrics = reg.metrics_csv(target)
+        if metrics is not None:
+            st.download_button("metrics.csv", metrics, file_name=f"{target}-metrics.csv",
+                               key="dl_csv")
 with c[3]:
     sure = st.checkbox("Yes, delete it", key="runs_sure")
     if st.button("Delete", disabled=not sure, key="runs_delete"):

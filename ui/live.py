@@ -170,6 +170,8 @@ def status(snap: Snapshot, note: str = "", per_row: int = 4) -> None:
         st.error(snap.message)
     elif snap.message:
         st.warning(snap.message)
+    for warning in snap.warnings:
+        st.caption(f":material/warning: {warning}")
 
 
 def controls(trainer: Trainer) -> None:
@@ -179,10 +181,10 @@ def controls(trainer: Trainer) -> None:
     c = st.columns([1.1, 1, 1, 1, 1.1, 1.1, 1])
     if c[0].button("Train" if snap.step == 0 else "Resume", disabled=running, key="ctl_run",
                    type="primary", icon=":material/play_arrow:"):
-        if not trainer.start():
+        if _started(trainer, paused=False):
             trainer.resume()
-        trainer.wait(lambda s: s.training, timeout=5)
-        st.rerun()
+            trainer.wait(lambda s: s.training, timeout=5)
+            st.rerun()
     if c[1].button("Pause", disabled=not running, key="ctl_pause", icon=":material/pause:"):
         trainer.pause()
         trainer.wait(lambda s: not s.training, timeout=10)
@@ -194,15 +196,25 @@ def controls(trainer: Trainer) -> None:
                       help={"both": "one D update, then one G update",
                             "d": "update only the discriminator",
                             "g": "update only the generator"}[which]):
-            target = snap.step + int(n)
-            trainer.start(paused=True)
-            trainer.step(int(n), which)
-            trainer.wait(lambda s: s.step >= target or s.message != "", timeout=10)
-            st.rerun()
+            if _started(trainer, paused=True):
+                cid = trainer.step(int(n), which)
+                trainer.wait(lambda s: s.handled >= cid and not s.busy, timeout=10)
+                st.rerun()
     if c[6].button("Stop", disabled=not trainer.alive, key="ctl_stop", icon=":material/stop:",
                    help="stop the thread and save a checkpoint"):
         trainer.stop()
         st.rerun()
+
+
+def _started(trainer: Trainer, paused: bool) -> bool:
+    """Start the run's thread if it is not running; an error message (e.g. another process
+    trains this run) and False when it cannot."""
+    try:
+        trainer.start(paused=paused)
+    except GanscopeError as exc:
+        st.error(str(exc))
+        return False
+    return True
 
 
 def hparams(trainer: Trainer) -> None:

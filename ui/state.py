@@ -1,8 +1,6 @@
 """The process-wide run registry and which run this tab is looking at."""
 from __future__ import annotations
 
-import os
-
 import keras
 import streamlit as st
 
@@ -25,7 +23,7 @@ _keep_keras_session()
 @st.cache_resource
 def registry() -> RunRegistry:
     """One registry per server process: every tab and every laptop sees the same runs."""
-    return RunRegistry(os.environ.get("GANSCOPE_RUNS", "runs"))
+    return RunRegistry()  # $GANSCOPE_RUNS or ./runs
 
 
 def select(run_id: str) -> None:
@@ -64,8 +62,19 @@ def run_picker() -> Trainer | None:
         chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
         if trainer is None or chosen != trainer.run_id:
             select(chosen)
-            trainer = registry().get(chosen)
+            try:
+                trainer = registry().get(chosen)
+            except GanscopeError as exc:
+                st.warning(f"Could not open run {chosen}: {exc}")
+                return None
     return trainer
+
+
+def skipped_note(skipped: list[str]) -> None:
+    """One line for run folders that could not be read; the other runs stay usable."""
+    if skipped:
+        st.caption(f":material/warning: {len(skipped)} run folder(s) skipped: "
+                   + "; ".join(skipped[:3]) + (" ..." if len(skipped) > 3 else ""))
 
 
 def need_run() -> Trainer:

@@ -1,0 +1,152 @@
+"""What a run keeps: its history, snapshots, kept generators and checkpoints, in memory and in
+the run folder, and the rollback to the last checkpoint.
+
+The training thread owns a Recorder once it runs; before that (a run opened to view, eval or
+export) the Recorder only reads. Every write goes through the store, which raises StoreError
+on a full disk; the trainer then calls `rollback`, so memory and disk agree again.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig
+from .errors import StoreError
+from .probes import Probes
+from .snapshot import Frame, History
+from .steps import METRICS, GanSteps
+from .store import RunStore
+
+
+class Recorder:
+    def __init__(self, config: RunConfig, steps: GanSteps, probes: Probes, store: RunStore) -> None:
+        self.config, self.steps, self.probes, self.store = config, steps, probes, store
+        self.history = History(METRICS)
+        self.frames: tuple[Frame, ...] = ()
+        self.events: tuple[tuple[int, dict[str, Any]], ...] = ()  # (step, live changes then)
+        self.warnings: tuple[str, ...] = ()  # what opening the run had to skip
+        self.weights_lost = False  # history on disk but no checkpoint: nothing to evaluate
+        self._ckpt = store.checkpoint_manager(steps.checkpoint())
+        self._keyframe_stride = config.snapshot_every
+        self._saved_step: int | None = None  # the newest checkpoint's step
+        self._spare: tuple[int, Any] | None = None  # (step, generator) for sample_at
+        self._spare_lock = threading.Lock()  # guards _spare: any page thread may sample
+
+    def at(self) -> int:
+        """The step the weights are at."""
+        return int(self.steps.step.numpy())
+
+    # ---- opening (read-only) -------------------------------------------------------------------
+    def restore(self) -> dict[str, Any]:
+        """Load weights, history and snapshots as of the newest checkpoint, without changing
+        a byte of the folder. Returns the saved status (state, elapsed, live settings)."""
+        notes = []
+        if self.store.has_checkpoint(self._ckpt):
+            note = self.store.restore_checkpoint(self._ckpt)
+            notes += [note] if note else []
+            self._saved_step = self.at()
+        limit: int | None = self.at()
+        _, rows = self.store.read_metrics()
+        if self._saved_step is None and len(rows):
+            self.weights_lost, limit = True, None  # show what was recorded, evaluate nothing
+            notes.append(f"no checkpoint in run {self.store.run_id}: its weights were not "
+                         f"saved (or were deleted). Curves and snapshots are shown; "
+                         f"evaluating, exporting and resuming are not possible")
+        if limit is not None:
+            rows = rows[rows[:, 0] <= limit] if len(rows) else rows
+        if len(rows):
+            self.history.append(rows[:, 0].astype(np.int64), rows[:, 1:])
+        self.frames = tuple(self.store.read_frames(limit))
+        kept = self.store.keyframe_steps(limit)
+        if len(kept) > 1:  # continue the thinning where it was
+            self._keyframe_stride = max(self.config.snapshot_every, int(min(np.diff(kept))))
+        status = self.store.read_status()
+        events = status.get("events", [])
+        if isinstance(events, list):
+            self.events = tuple((int(e[0]), dict(e[1])) for e in events
+                                if isinstance(e, list) and len(e) == 2 and isinstance(e[1], dict)
+                                and (limit is None or e[0] <= limit))
+        self.warnings = tuple(notes + self.store.warnings)
+        return status
+
+    # ---- writing (the training thread) ---------------------------------------------------------
+    def begin(self) -> None:
+        """Before the first training call: become the folder's writer state, drop what a crash
+        left past the checkpoint, and make sure a checkpoint (step 0 for a new run) and a
+        first snapshot exist, so a divergence always has real weights to roll back to."""
+        if self.weights_lost:
+            raise StoreError(self.warnings[0])
+        self.store.drop_after(self.at())
+        if self._saved_step is None:
+            self.checkpoint()
+        if not self.frames:
+            self.add_frame()
+
+    def record(self, first: int, rows: np.ndarray) -> None:
+        """Per-step metrics of one compiled call (steps first .. first + len(rows) - 1)."""
+        self.history.append(np.arange(first, first + len(rows)), rows)
+        self.store.append_metrics(METRICS, first, rows)
+
+    def add_event(self, change: dict[str, Any]) -> None:
+        self.events = self.events + ((self.at(), dict(change)),)
+
+    def add_frame(self) -> None:
+        """A snapshot at the current step: in memory, on disk, and every stride a kept
+        generator."""
+        frame = self.probes.frame(self.at())
+        self.store.write_frame(frame)
+        self.store.flush()
+        self.frames = self.frames + (frame,)
+        if frame.step % self._keyframe_stride == 0:  # checked first: get_weights() copies
+            self._keyframe_stride = self.store.write_keyframe(
+                frame.step, self.steps.sampler.get_weights(), self._keyframe_stride)
+
+    @property
+    def unsaved(self) -> bool:
+        """Trained past the newest checkpoint."""
+        return self._saved_step != self.at()
+
+    def checkpoint(self) -> bool:
+        """Flush metrics and save the weights, unless they are not finite (a diverged run keeps
+        its last good checkpoint). Returns whether a checkpoint was written."""
+        self.store.flush()
+        if not all(np.isfinite(w).all() for w in self.steps.g.get_weights()):
+            return False
+        self.store.save_checkpoint(self._ckpt, self.at())
+        self._saved_step = self.at()
+        return True
+
+    def write_status(self, **status: Any) -> None:
+        self.store.write_status(step=self.at(), events=[list(e) for e in self.events], **status)
+
+    def rollback(self) -> int:
+        """Back to the newest checkpoint: its weights, and history, snapshots and kept
+        generators up to its step, in memory and on disk. Returns that step."""
+        self.store.restore_checkpoint(self._ckpt)
+        back = self._saved_step = self.at()
+        self.store.drop_after(back)
+        self.history.truncate(back)
+        self.frames = tuple(f for f in self.frames if f.step <= back)
+        self.events = tuple(e for e in self.events if e[0] <= back)
+        return back
+
+    # ---- kept generators (any thread) ----------------------------------------------------------
+    def kept_steps(self) -> list[int]:
+        """Steps whose generator weights are kept (at most store.MAX_KEYFRAMES, evenly spaced)."""
+        return self.store.keyframe_steps(None if self.weights_lost else self.at())
+
+    def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
+        """G(z) with the generator weights kept for `step`, in model space. A spare generator,
+        never the one training, so any thread may call this."""
+        from .models import build_generator
+
+        with self._spare_lock:
+            if self._spare is None or self._spare[0] != step:
+                weights = self.store.read_keyframe(step)
+                g = self._spare[1] if self._spare else build_generator(
+                    self.config, self.steps.shape, self.steps.images)
+                g.set_weights(weights)
+                self._spare = (step, g)
+            return self._spare[1](np.asarray(z, np.float32), training=False).numpy()
