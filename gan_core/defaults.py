@@ -30,9 +30,10 @@ _BY_NAME["cifar10"] = _BY_NAME["colour"]
 
 
 def _for_images(shape: tuple[int, ...]) -> dict:
-    """Small greyscale images (MNIST-sized): the fast MLP; colour or larger: the DCGAN."""
+    """Small greyscale images (MNIST-sized): the fast MLP; colour or larger: the DCGAN, when
+    it can make that side (an even one; see config.check_fits_data)."""
     small_grey = shape[-1] == 1 and shape[0] <= 32
-    return _BY_NAME["mnist"] if small_grey else _BY_NAME["colour"]
+    return _BY_NAME["mnist"] if small_grey or shape[0] % 2 else _BY_NAME["colour"]
 
 
 def defaults_for(dataset: str, **overrides) -> RunConfig:
