@@ -84,6 +84,7 @@ def cmd_presets(args) -> int:
 
 
 def _config(args):
+    from .data import resolve_dataset
     from .defaults import defaults_for
     from .presets import PRESETS
 
@@ -91,7 +92,9 @@ def _config(args):
         raise GanscopeError("give --preset or --dataset, not both")
     cfg = PRESETS.get(args.preset).make() if args.preset else defaults_for(args.dataset or "ring8")
     changes = {k: getattr(args, k) for k in ("loss", "model", "seed") if getattr(args, k) is not None}
-    return cfg.replace(**changes).with_text(args.set)
+    cfg = cfg.replace(**changes).with_text(args.set)
+    # A path given through --set is stored absolute too, so eval/resume work from anywhere.
+    return cfg.replace(dataset=resolve_dataset(cfg.dataset))
 
 
 def _train(trainer, args) -> None:
@@ -120,6 +123,8 @@ def cmd_train(args) -> int:
     from .trainer import Trainer
 
     trainer = Trainer(_config(args), runs_dir=args.runs_dir)
+    for line in trainer.data.report(max_lines=10):  # what was skipped or changed in the data
+        print(f"data: {line}", file=sys.stderr)
     _train(trainer, args)
     return 1 if trainer.snapshot.state == "error" else 0
 
