@@ -96,6 +96,7 @@ def cmd_presets(args) -> int:
 
 
 def _config(args):
+    from .data import resolve_dataset
     from .defaults import defaults_for
     from .presets import PRESETS
 
@@ -103,7 +104,9 @@ def _config(args):
         raise GanscopeError("give --preset or --dataset, not both")
     cfg = PRESETS.get(args.preset).make() if args.preset else defaults_for(args.dataset or "ring8")
     changes = {k: getattr(args, k) for k in ("loss", "model", "seed") if getattr(args, k) is not None}
-    return cfg.replace(**changes).with_text(args.set)
+    cfg = cfg.replace(**changes).with_text(args.set)
+    # A path given through --set is stored absolute too, so eval/resume work from anywhere.
+    return cfg.replace(dataset=resolve_dataset(cfg.dataset))
 
 
 def _budget_of(args) -> tuple[int | None, float | None]:
@@ -120,8 +123,8 @@ def _budget_of(args) -> tuple[int | None, float | None]:
 
 def _report_data(trainer) -> None:
     """Say what the loader skipped or changed in the user's data."""
-    for note in trainer.data.skipped:
-        print(f"note: skipped {note}", file=sys.stderr)
+    for line in trainer.data.report(max_lines=10):
+        print(f"data: {line}", file=sys.stderr)
 
 
 def _train(trainer, steps: int | None, seconds: float | None) -> int:

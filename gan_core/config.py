@@ -40,8 +40,12 @@ class RunConfig:
         from .data import DATASETS, is_path
         from .losses import LOSSES
 
-        if not isinstance(self.dataset, str) or not self.dataset.strip():
+        for name in ("dataset", "loss", "model", "title"):  # before any lookup by name
+            _check_text(name, getattr(self, name))
+        if not self.dataset.strip():
             raise ConfigError("dataset: give a dataset name or a path")
+        if not isinstance(self.spectral_norm, bool):  # "no" would count as true
+            raise ConfigError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
         if self.dataset not in DATASETS and not is_path(self.dataset):
             DATASETS.get(self.dataset)  # raises with the list of names
         LOSSES.get(self.loss)
@@ -65,6 +69,7 @@ class RunConfig:
         _check_float("beta2", self.beta2, 0.0, 0.99999)
         _check_float("gp_weight", self.gp_weight, 0.0, 1000.0)
         _check_float("clip", self.clip, 1e-5, 10.0)
+        _check_float("ema", self.ema, 0.0, 1.0)
         if not (self.ema == 0.0 or 0.5 <= self.ema < 1.0):
             raise ConfigError(f"ema must be 0 (off) or in [0.5, 1), got {self.ema}")
         if self.data_std is not None:
@@ -99,16 +104,43 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        """A validated config from saved settings; unknown keys are ignored (older or newer
+        versions), anything else wrong is a ConfigError."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"a run config must be a JSON object of settings, "
+                              f"got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
     def from_json(cls, text: str) -> "RunConfig":
-        return cls.from_dict(json.loads(text))
+        """`from_dict` of JSON text; text that is not JSON is a ConfigError too."""
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:  # RecursionError: [[[[... nested deep
+            raise ConfigError(f"a run config must be JSON ({type(exc).__name__}: "
+                              f"{str(exc)[:80]})") from None
+        return cls.from_dict(data)
 
     @property
     def is_wasserstein(self) -> bool:
         return self.loss.startswith("wgan")
+
+
+def _check_text(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be text, got {value!r}")
+
+
+def check_fits_data(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> None:
+    """Once the data is loaded: can the chosen model make samples of its shape? The DCGAN
+    doubles a base of at least 2 pixels: any even side from 4 up, square."""
+    if cfg.model == "dcgan" and images:
+        side = shape[0]
+        if len(shape) != 3 or shape[0] != shape[1] or side < 4 or side % 2:
+            raise ConfigError(f"model dcgan makes square images with an even side (4, 6, 8, "
+                              f"...); this data is {'x'.join(map(str, shape))}: use "
+                              f"model=mlp, or images with an even side")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:

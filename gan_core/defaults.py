@@ -5,7 +5,7 @@ Numbers here are tuned with bench/quality.py; bench/NOTES.md logs what was tried
 from __future__ import annotations
 
 from .config import RunConfig
-from .data import POINT_DATASETS, is_path, load_dataset
+from .data import POINT_DATASETS, is_path, load_dataset, resolve_dataset
 
 # G on the faster clock: lr_g 5e-3 vs 1e-3 took ring8 from 53-97 % to 96-98 % high quality
 # (bench/NOTES.md, 9).
@@ -30,13 +30,16 @@ _BY_NAME["cifar10"] = _BY_NAME["colour"]
 
 
 def _for_images(shape: tuple[int, ...]) -> dict:
-    """Small greyscale images (MNIST-sized): the fast MLP; colour or larger: the DCGAN."""
+    """Small greyscale images (MNIST-sized): the fast MLP; colour or larger: the DCGAN, when
+    it can make that side (an even one; see config.check_fits_data)."""
     small_grey = shape[-1] == 1 and shape[0] <= 32
-    return _BY_NAME["mnist"] if small_grey else _BY_NAME["colour"]
+    return _BY_NAME["mnist"] if small_grey or shape[0] % 2 else _BY_NAME["colour"]
 
 
 def defaults_for(dataset: str, **overrides) -> RunConfig:
-    """The dataset's best healthy defaults, with `overrides` applied (validated)."""
+    """The dataset's best healthy defaults, with `overrides` applied (validated). A path is
+    stored absolute (resolve_dataset), so the run finds its data from any folder."""
+    dataset = resolve_dataset(dataset)
     if dataset in _BY_NAME:
         base = _BY_NAME[dataset]
     elif dataset in POINT_DATASETS:

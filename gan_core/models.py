@@ -10,7 +10,7 @@ import math
 import keras
 from keras import layers
 
-from .config import RunConfig
+from .config import RunConfig, check_fits_data
 
 
 def upsamplings(side: int) -> int:
@@ -23,7 +23,9 @@ def upsamplings(side: int) -> int:
 
 
 def build_generator(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> keras.Model:
-    """z (z_dim,) -> a sample shaped like the data; tanh output for images, linear for points."""
+    """z (z_dim,) -> a sample shaped like the data; tanh output for images, linear for points.
+    A ConfigError, not a Keras traceback, when the model cannot make that shape."""
+    check_fits_data(cfg, shape, images)
     if cfg.model == "dcgan" and images:
         return _dcgan_generator(cfg, shape)
     model = keras.Sequential(name="generator")
@@ -38,6 +40,7 @@ def build_generator(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> ker
 def build_discriminator(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> keras.Model:
     """A sample -> one raw score (a logit, or a critic value for WGAN/hinge losses). With
     `cfg.pack` > 1 it scores a pack of samples stacked along the last axis (PacGAN)."""
+    check_fits_data(cfg, shape, images)
     wrap = layers.SpectralNormalization if cfg.spectral_norm else (lambda layer: layer)
     model = keras.Sequential(name="discriminator")
     model.add(keras.Input(shape=(*shape[:-1], shape[-1] * cfg.pack)))

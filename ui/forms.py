@@ -70,8 +70,12 @@ def new_run_form() -> Trainer | None:
             if upload is None:
                 raise GanscopeError("choose a file to upload first")
             path = _save_upload(upload)
-            base = defaults_for(path)
-            dataset = path
+            try:
+                base = defaults_for(path)
+            except GanscopeError:
+                Path(path).unlink(missing_ok=True)  # a refused upload is not kept
+                raise
+            dataset = base.dataset  # the absolute path (defaults_for resolves it)
         cfg = base.replace(dataset=dataset, model=model, loss=loss, lr_d=float(lr_d),
                            lr_g=float(lr_g), batch=int(batch), z_dim=int(z_dim), seed=int(seed),
                            pack=int(pack), title=title or base.title)
@@ -80,8 +84,8 @@ def new_run_form() -> Trainer | None:
     except GanscopeError as exc:
         st.error(str(exc))
         return None
-    if trainer.data.skipped:
-        st.warning(f"Skipped {len(trainer.data.skipped)} unreadable file(s): "
-                   + "; ".join(trainer.data.skipped[:5]))
+    report = trainer.data.report(max_lines=6)
+    if report:  # what was skipped or changed in the data
+        st.warning("About your data:\n" + "\n".join(f"- {line}" for line in report))
     trainer.start()
     return trainer

@@ -1,6 +1,7 @@
 """Datasets behind one interface (`Dataset`), by name or by path."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from ..catalog import Catalog
@@ -28,6 +29,13 @@ def is_path(name: str) -> bool:
     return name not in DATASETS and ("/" in name or "\\" in name or "." in name)
 
 
+def resolve_dataset(name: str) -> str:
+    """A path-like dataset as an absolute path, names unchanged: what a new run stores, so
+    `eval` or `resume` from another folder finds the same files. Called where runs are
+    created (defaults_for, the CLI, the app's form); RunConfig itself stays pure."""
+    return str(Path(name).expanduser().resolve()) if is_path(name) else name
+
+
 def load_dataset(name: str, std: float | None = None, seed: int = 0) -> Dataset:
     """A registered dataset by name, or a local file / folder by path."""
     if name in DATASETS:
@@ -38,4 +46,5 @@ def load_dataset(name: str, std: float | None = None, seed: int = 0) -> Dataset:
                        f"{', '.join(DATASETS.names())}")
 
 
-__all__ = ["Dataset", "DATASETS", "load_dataset", "is_path", "POINT_DATASETS", "ONLINE_DATASETS"]
+__all__ = ["Dataset", "DATASETS", "load_dataset", "is_path", "resolve_dataset", "POINT_DATASETS",
+           "ONLINE_DATASETS"]

@@ -1,10 +1,12 @@
 """The one interface every dataset offers the engine, the diagnostics and the UI."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+from ..errors import DatasetError
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,13 +26,21 @@ class Dataset:
     std: float | None = None  # per-mode std of a 2D mixture
     class_names: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # what a loader could not read, with the reason
+    notes: tuple[str, ...] = ()  # what a loader changed: cropped, resized, a channel dropped
     description: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The shape of one sample: `(2,)` or `(H, W, C)`."""
         return tuple(self.pool.shape[1:])
+
+    def report(self, max_lines: int | None = None) -> list[str]:
+        """What was skipped or changed in the data, one line each, for a CLI or a page to show;
+        past `max_lines`, a last line says how many more there are."""
+        lines = list(self.notes) + [f"skipped {s}" for s in self.skipped]
+        if max_lines is not None and len(lines) > max_lines:
+            lines = lines[:max_lines - 1] + [f"... and {len(lines) - max_lines + 1:,} more"]
+        return lines
 
     @property
     def is_mixture(self) -> bool:
@@ -56,14 +66,19 @@ class Dataset:
         return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
 
 
-def images_to_uint8(x: np.ndarray) -> np.ndarray:
-    """Any (N, H, W[, C]) numeric array -> uint8 (N, H, W, C), scaled by its own range."""
+def images_to_uint8(x: np.ndarray, source: str = "images") -> np.ndarray:
+    """Any (N, H, W[, C]) numeric array -> uint8 (N, H, W, C), scaled by its own range.
+    DatasetError if a value is not finite: one NaN would make the range, so every image, NaN."""
     x = np.asarray(x)
     if x.ndim == 3:
         x = x[..., None]
     if x.dtype == np.uint8:
         return x
-    x = x.astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes Inf: refused just below
+        x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise DatasetError(f"{source}: {int(np.size(x) - np.isfinite(x).sum()):,} pixel value(s) "
+                           f"are NaN, Inf or beyond float32's range; fix or drop those images")
     lo, hi = float(x.min()), float(x.max())
     if lo >= 0 and hi <= 1.0:
         scaled = x * 255.0

@@ -99,6 +99,11 @@ def test_folder_and_zip_of_images_one_size_skips_reported(tmp_path):
     assert ds.shape == (12, 12, 3) and len(ds.pool) == 7
     assert ds.class_names == ("cats", "dogs") and len(ds.skipped) == 1
     assert "broken.png" in ds.skipped[0]
+    assert ds.report() == [
+        "centre-cropped 1 image(s) to square, e.g. cats/big.png 30x20 -> 20x20",
+        "resized 1 image(s) to 12x12 (the most common size, at most 64: MAX_SIDE), "
+        "e.g. cats/big.png 20x20 -> 12x12",
+        "skipped dogs/broken.png: UnidentifiedImageError"]
     zpath = tmp_path / "imgs.zip"
     with zipfile.ZipFile(zpath, "w") as zf:
         for f in root.rglob("*.png"):
@@ -114,3 +119,42 @@ def test_missing_path_and_unknown_name():
         load_dataset("/nowhere/data.npz")
     with pytest.raises(DatasetError, match="unknown dataset 'ring9'"):
         load_dataset("ring9")
+
+
+def test_non_square_images_are_centre_cropped_not_squashed(tmp_path):
+    img = Image.new("RGB", (40, 30), (0, 255, 0))  # green side bars that a crop removes
+    img.paste((255, 0, 0), (5, 0, 20, 30))
+    img.paste((0, 0, 255), (20, 0, 35, 30))
+    (tmp_path / "pics").mkdir()
+    img.save(tmp_path / "pics" / "a.png")
+    ds = load_dataset(str(tmp_path / "pics"))
+    assert ds.shape == (30, 30, 3)
+    assert (ds.pool[0, :, :15] == (255, 0, 0)).all() and (ds.pool[0, :, 15:] == (0, 0, 255)).all()
+    assert ds.notes == ("centre-cropped 1 image(s) to square, e.g. a.png 40x30 -> 30x30",)
+
+
+def test_npz_changes_and_dropped_labels_are_reported(tmp_path):
+    x = np.random.default_rng(0).random((10, 8, 12, 4))
+    np.savez(tmp_path / "rgba.npz", x=x, y=np.arange(10) * 10**6)
+    ds = load_dataset(str(tmp_path / "rgba.npz"))
+    assert ds.shape == (8, 8, 3) and ds.labels is None and ds.pool.flags.writeable
+    assert ds.report() == [
+        "dropped channel 4 of 4 (alpha, not learned)",
+        "centre-cropped 10 image(s) to square, 8x12 -> 8x8",
+        "skipped labels 'y' of rgba.npz (need whole numbers 0..999, MAX_CLASSES)"]
+    assert ds.report(max_lines=2) == [ds.report()[0], "... and 2 more"]
+    big = np.random.default_rng(0).random((3, 100, 100))
+    np.savez(tmp_path / "big.npz", x=big, y=np.zeros(4))
+    ds = load_dataset(str(tmp_path / "big.npz"))
+    assert ds.shape == (64, 64, 1)
+    assert ds.report() == ["resized 3 image(s) to 64x64 (at most 64: MAX_SIDE), 100x100 -> 64x64",
+                           "skipped labels 'y' of big.npz (4 labels for 3 samples)"]
+
+
+def test_idx_with_a_broken_labels_file_keeps_the_images(tmp_path):
+    (tmp_path / "a-images-idx3-ubyte").write_bytes(_idx_bytes(np.ones((5, 8, 8))))
+    (tmp_path / "a-labels-idx1-ubyte").write_bytes(b"junk")
+    ds = load_dataset(str(tmp_path / "a-images-idx3-ubyte"))
+    assert ds.shape == (8, 8, 1) and ds.labels is None and ds.pool.flags.writeable
+    assert ds.report() == ["skipped labels a-labels-idx1-ubyte: not an unsigned-byte IDX file "
+                           "(bad magic number)"]
