@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from conftest import MNIST5K
 from gan_core import diagnostics as dg
 
 CENTERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
@@ -84,3 +85,56 @@ def test_verdict_since_counts_from_the_current_streak():
     assert dg.verdict([0, 100, 200], [none, full, full]) == "All 4 modes covered (since step 100)."
     # 0 -> 2 -> 2: the collapse streak starts when G first reached its modes
     assert "since step 100" in dg.verdict([0, 100, 200], [none, two, two])
+
+
+# ---- near-duplicates: closer than real images are to each other ---------------------------
+
+def digit_images():
+    from gan_core.data import load_dataset
+
+    return load_dataset("digits").pool  # load_digits scaled 0..16 -> 0..255, uint8
+
+
+def noisy_copies(image: np.ndarray, n: int, std: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noisy = image[None].astype(np.float32) + rng.normal(0.0, std, (n, *image.shape))
+    return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+
+
+def split_halves(pool: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    order = np.random.default_rng(seed).permutation(len(pool))
+    return pool[order[: len(pool) // 2]], pool[order[len(pool) // 2:]]
+
+
+def mnist_images():
+    if not MNIST5K.is_dir():
+        pytest.skip("the 5,000 MNIST test images are not on this machine")
+    from gan_core.data.files import load_path
+
+    return load_path(MNIST5K).pool
+
+
+@pytest.mark.parametrize("images", [digit_images, mnist_images])
+def test_duplicates_read_copies_of_one_digit_but_not_distinct_digits(images):
+    pool = images()
+    reference, held_out = split_halves(pool)
+    threshold = dg.duplicate_threshold(reference)
+    copies = noisy_copies(held_out[0], 500, std=16.0)  # ~0.05 RMS apart
+    assert dg.duplicate_pct(copies, threshold=threshold) >= 50.0
+    assert dg.duplicate_pct(held_out[:500], threshold=threshold) <= 5.0
+    assert dg.duplicate_pct(held_out[:500], reference) == dg.duplicate_pct(
+        held_out[:500], threshold=threshold)  # the same threshold, derived inside
+
+
+def test_duplicate_threshold_is_a_low_percentile_of_real_neighbour_distances():
+    pool = digit_images()[:300]
+    flat = pool.reshape(300, -1).astype(np.float64) / 255
+    d = np.sqrt(((flat[:, None] - flat[None]) ** 2).mean(-1))
+    np.fill_diagonal(d, np.inf)
+    reference = np.percentile(d.min(1), dg.DUPLICATE_PERCENTILE)  # a plain NumPy reference
+    assert dg.duplicate_threshold(pool) == pytest.approx(reference, rel=1e-4)
+    same = np.repeat(pool[:1], 10, axis=0)
+    assert dg.duplicate_threshold(same) == dg.MIN_DUPLICATE  # repeated data: exact copies count
+    assert dg.duplicate_pct(same, same) == 100.0
+    with pytest.raises(ValueError, match="real images or a threshold"):
+        dg.duplicate_pct(same)
