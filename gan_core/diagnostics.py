@@ -247,17 +247,15 @@ def _plural(n: int, one: str, many: str) -> str:
 def _collapse_reason(noun: str, d_fake: float | None, a: int, b: int) -> str:
     """Why G stays on its modes, from what D(G(z)) shows over steps a..b. Not "G's gradients
     are too weak": with the non-saturating loss the strong-D digits run's |grad G| was 18 in
-    its last quarter, the healthy run's 2.3."""
+    its last quarter, the healthy run's 2.3; what a low D(G(z)) that stays low shows is a D
+    that keeps up with every move of G."""
     if d_fake is None:
         return f"The generator keeps drawing the same {noun}: nothing moves it to the others."
     where = f"mean D(G(z)) {d_fake:.2f} over steps {a:,}-{b:,}"
-    if d_fake < D_REJECTS:
-        return (f"The discriminator rejects almost every sample ({where}): it adapts faster "
-                f"than the generator moves, so G stays on the {noun} it reached.")
     if d_fake < D_FOOLED:
-        return (f"The discriminator rejects most samples ({where}), yet the generator stays on "
-                f"the {noun} it reached: D's slope where its samples are does not lead to the "
-                f"missing {noun}.")
+        share = "almost every sample" if d_fake < D_REJECTS else "most samples"
+        return (f"The discriminator rejects {share} ({where}): it adapts faster than the "
+                f"generator moves, so G stays on the {noun} it reached.")
     return (f"The generator found {noun} that fool the discriminator ({where}) and has no "
             f"reason to leave them.")
 
