@@ -6,6 +6,7 @@ a mode is captured if it is the nearest centre of at least one high-quality samp
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -53,17 +54,48 @@ def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float) -> dic
     }
 
 
-def duplicate_pct(images: np.ndarray, threshold: float = 0.02) -> float:
-    """% of samples whose nearest other sample is near-identical: mean absolute pixel
-    difference below `threshold` of the full range (uint8 images)."""
+# The 2nd percentile of real nearest-neighbour distances: 500 held-out real digits then read
+# 0.4-4.6 % (5 splits; the 5th percentile read up to 5.8 %), a collapsed digits run 62 %.
+DUPLICATE_PERCENTILE = 2.0
+DUPLICATE_REAL = 1000  # real images the threshold is measured on: a 1,000 x 1,000 distance matrix
+MIN_DUPLICATE = 0.5 / 255  # RMS below one grey level: pixel-identical, even if the data repeats
+
+
+def nearest_other(images: np.ndarray) -> np.ndarray:
+    """Per uint8 image, the RMS pixel distance (in [0, 1]) to its nearest other image."""
     flat = images.reshape(len(images), -1).astype(np.float32) / 255.0
-    n = min(len(flat), 1000)
-    flat = flat[:n]
     sq = (flat ** 2).sum(1)
     d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * flat @ flat.T, 0)
     np.fill_diagonal(d2, np.inf)
-    rms = np.sqrt(d2.min(1) / flat.shape[1])
-    return float(100.0 * (rms < threshold).mean())
+    return np.sqrt(d2.min(1) / flat.shape[1])
+
+
+def duplicate_threshold(real: np.ndarray, percentile: float = DUPLICATE_PERCENTILE) -> float:
+    """The RMS pixel distance (in [0, 1]) below which two samples are near-duplicates: the
+    `percentile`-th (by default the 2nd) percentile of the distances from each real image to
+    its nearest other real image, on a fixed draw of up to DUPLICATE_REAL of them. Compute it
+    once per run and pass it on.
+
+    Measured: 0.084 on the bundled digits, 0.077 on 5,000 MNIST test digits; two copies of
+    one digit with pixel noise of std 16/255 are ~0.05 apart."""
+    if len(real) < 2:
+        return MIN_DUPLICATE  # nothing to compare: only pixel-identical samples count
+    if len(real) > DUPLICATE_REAL:
+        real = real[np.random.default_rng(0).choice(len(real), DUPLICATE_REAL, replace=False)]
+    return max(float(np.percentile(nearest_other(real), percentile)), MIN_DUPLICATE)
+
+
+def duplicate_pct(samples: np.ndarray, real: np.ndarray | None = None,
+                  threshold: float | None = None) -> float:
+    """% of samples (uint8, at most the first 1,000) whose nearest other sample is closer
+    than real images are to each other: `threshold`, or `duplicate_threshold(real)`."""
+    if threshold is None:
+        if real is None:
+            raise ValueError("duplicate_pct needs real images or a threshold")
+        threshold = duplicate_threshold(real)
+    if len(samples) < 2:
+        return 0.0
+    return float(100.0 * (nearest_other(samples[:1000]) < threshold).mean())
 
 
 def pixel_diversity(images: np.ndarray) -> float:
@@ -106,11 +138,15 @@ def class_metrics(probs: np.ndarray, data_labels: np.ndarray, n_classes: int,
 
 
 def image_metrics(images: np.ndarray, data, classifier=None,
-                  real_features: np.ndarray | None = None) -> dict[str, Any]:
+                  real_features: np.ndarray | None = None,
+                  dup_threshold: float | None = None) -> dict[str, Any]:
     """Measures for generated uint8 images. Classifier-based ones (classes, KL, FCD) only
     for labelled data; without labels, `note` says why they are missing. `real_features`:
-    the classifier's embedding of real images, when the caller keeps one (per snapshot)."""
-    out: dict[str, Any] = {"duplicate_pct": duplicate_pct(images),
+    the classifier's embedding of real images, when the caller keeps one (per snapshot);
+    `dup_threshold`: `duplicate_threshold(data.pool)`, likewise (computed here if None)."""
+    if dup_threshold is None:
+        dup_threshold = duplicate_threshold(data.pool)
+    out: dict[str, Any] = {"duplicate_pct": duplicate_pct(images, threshold=dup_threshold),
                            "pixel_diversity": pixel_diversity(images)}
     if classifier is None:
         if data.labels is None:
@@ -131,37 +167,29 @@ def real_sample(data, n: int) -> np.ndarray:
     return data.to_model(data.pool[pick])
 
 
-def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01,
-            noun: str = "modes") -> str:
-    """A plain-words reading of per-snapshot histograms (oldest first) over modes or classes.
+RECENT_SHARE = 0.25  # the verdict judges the last quarter of the snapshots ...
+RECENT_MIN = 5  # ... but at least this many (all of them when there are fewer)
+D_REJECTS = 0.1  # mean D(G(z)) below this: D rejects almost every generated sample
+# ... and below this, most: the collapsed ring runs (0.11-0.19) show D low on G's modes and
+# ~1 on the missed ones, not fooled; a balanced digits run holds ~0.38.
+D_FOOLED = 0.3
 
-    A mode is covered at a snapshot when it holds at least `min_share` of the counted samples.
-    Reports collapse ("collapsed to 2 of 8 modes since step 3,000"), mode hopping (the
-    most-covered mode changed while few modes were covered), or full coverage.
-    """
-    if not len(steps):
-        return "No snapshot yet."
-    if steps[-1] == 0:
-        return f"Step 0: the untrained generator. Train to see how it covers the {noun}."
-    covered = covered_sets(counts, min_share)
-    k = len(counts[-1])
-    now = len(covered[-1])
-    since = len(covered) - 1  # back to the first snapshot of the current streak
-    while since > 0 and (len(covered[since - 1]) == k if now == k
-                         else 0 < len(covered[since - 1]) <= now):
-        since -= 1
-    hops = hop_count(counts, min_share)
-    one = noun[:-1] if noun.endswith("s") else noun
-    if hops >= 3:
-        return (f"Mode hopping: the most-covered {one} changed {hops} times while at most "
-                f"{k // 2} of {k} {noun} were covered. G chases whichever {one} D currently "
-                f"trusts, D follows, and G moves on.")
-    if now == 0:
-        return f"No confident samples yet: the generator has not reached any of the {noun}."
-    if now == k:
-        return f"All {k} {noun} covered (since step {steps[since]:,})."
-    return (f"Collapsed to {now} of {k} {noun} since step {steps[since]:,}. The generator "
-            f"found a few {noun} that fool the discriminator and has no reason to leave them.")
+
+def recent_window(n: int) -> int:
+    """How many of the last of `n` snapshots the verdict judges."""
+    return min(n, max(RECENT_MIN, math.ceil(RECENT_SHARE * n)))
+
+
+def window_mean(history: dict[str, np.ndarray], metric: str,
+                frame_steps: Sequence[int]) -> float | None:
+    """Mean of a per-step metric over the steps of the verdict's recent window of the
+    snapshots at `frame_steps`; None when there is no such step (or no such metric)."""
+    if not len(frame_steps) or metric not in history:
+        return None
+    first = frame_steps[-recent_window(len(frame_steps))]
+    steps, values = np.asarray(history["step"]), np.asarray(history[metric], np.float64)
+    pick = (steps >= first) & (steps <= frame_steps[-1]) & np.isfinite(values)
+    return float(values[pick].mean()) if pick.any() else None
 
 
 def covered_sets(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> list[frozenset]:
@@ -174,12 +202,124 @@ def covered_sets(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> li
     return out
 
 
-def hop_count(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> int:
-    """How often the most-covered mode changed between snapshots at which at most half of
-    the modes were covered (a collapsed generator moving from mode to mode)."""
+def hop_indices(covered: Sequence[frozenset], k: int) -> list[int]:
+    """The snapshots at which G hopped: see `hop_count` for the definition."""
+    hops, ref = [], None
+    for i, now in enumerate(covered):
+        if not now:
+            continue  # nothing covered: G is between modes, the hop is not over
+        if len(now) > k // 2:
+            ref = None  # spread out: not a collapsed generator, whatever it does next
+        elif ref is None or now <= ref:
+            ref = now  # the first set, or modes dropped: G settles on what is left
+        elif not ref <= now:  # modes left and others entered
+            hops.append(i)
+            ref = now
+        # else modes only gained: keep ref, so a mode flickering in and out never hops
+    return hops
+
+
+def hop_count(counts: Sequence[Sequence[int]], min_share: float = 0.01,
+              last: int | None = None) -> int:
+    """How many times modes left the covered set while others entered it, with at most half
+    the modes covered (a collapsed generator moving between modes).
+
+    Definition: walk the snapshots' covered sets (`covered_sets`) against a reference set R,
+    the set G last settled on. A set C with at most half the K modes that lacks a mode of R
+    and holds a mode R lacks is a hop; R becomes C. A subset of R (modes dropped) becomes R
+    without a hop; a superset (modes gained) leaves R as it was. Empty sets (G between modes)
+    are skipped; a set of more than half the modes clears R. So {0} -> {0, 1} -> {1} is one
+    hop (G straddled both modes on the way), while growth ({0} -> {0, 1} -> {0, 1, 2, 3}), a
+    mode flickering in and out, and two covered modes trading the top place are none.
+    `last`: count only the hops between two of the last `last` snapshots (a recent window).
+    """
     if not len(counts):
         return 0
+    hops = hop_indices(covered_sets(counts, min_share), len(counts[-1]))
+    first = 0 if last is None else len(counts) - last + 1  # the hop's both ends in the window
+    return sum(1 for i in hops if i >= first)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _collapse_reason(noun: str, d_fake: float | None, a: int, b: int) -> str:
+    """Why G stays on its modes, from what D(G(z)) shows over steps a..b. Not "G's gradients
+    are too weak": with the non-saturating loss the strong-D digits run's |grad G| was 18 in
+    its last quarter, the healthy run's 2.3; what a low D(G(z)) that stays low shows is a D
+    that keeps up with every move of G."""
+    if d_fake is None:
+        return f"The generator keeps drawing the same {noun}: nothing moves it to the others."
+    where = f"mean D(G(z)) {d_fake:.2f} over steps {a:,}-{b:,}"
+    if d_fake < D_FOOLED:
+        share = "almost every sample" if d_fake < D_REJECTS else "most samples"
+        return (f"The discriminator rejects {share} ({where}): it adapts faster than the "
+                f"generator moves, so G stays on the {noun} it reached.")
+    return (f"The generator found {noun} that fool the discriminator ({where}) and has no "
+            f"reason to leave them.")
+
+
+def _streak_start(covered: Sequence[frozenset]) -> int:
+    """First snapshot of the current covered set's unbroken streak. A full set's streak is any
+    full set; a smaller set's may include single snapshots where one more mode flickered in."""
+    now, i = covered[-1], len(covered) - 1
+    while i > 0:
+        if covered[i - 1] == now:
+            i -= 1
+        elif covered[i - 1] > now and i >= 2 and covered[i - 2] == now:
+            i -= 2  # a mode at the 1 % edge, in for one snapshot: the same collapse
+        else:
+            break
+    return i
+
+
+def verdict(steps: Sequence[int], counts: Sequence[Sequence[int]], min_share: float = 0.01,
+            noun: str = "modes", d_fake: float | None = None) -> str:
+    """A plain-words reading of per-snapshot histograms (oldest first) over modes or classes.
+
+    A mode is covered at a snapshot when it holds at least `min_share` of the counted samples.
+    The reading judges the recent window (`recent_window`: the last quarter of the snapshots,
+    at least 5; all when fewer) by the set of covered modes, not the most-covered one: mode
+    hopping (`hop_count` > 0 in the window), full coverage, collapse (fewer than K modes, each
+    covered all through the window, however their counts trade places), growth (modes only
+    gained), or a set still changing. `d_fake`: the mean D(G(z)) over the window's steps
+    (`window_mean`), which picks the explanation of a collapse.
+    """
+    if not len(steps):
+        return "No snapshot yet."
+    if steps[-1] == 0:
+        return f"Step 0: the untrained generator. Train to see how it covers the {noun}."
     covered = covered_sets(counts, min_share)
-    k = len(counts[-1])
-    tops = [int(np.argmax(c)) for c, cov in zip(counts, covered) if cov and len(cov) <= k // 2]
-    return sum(1 for a, b in zip(tops, tops[1:]) if a != b)
+    k, n = len(counts[-1]), len(covered)
+    w = recent_window(n)
+    a, b = steps[n - w], steps[-1]
+    now = covered[-1]
+    one = noun[:-1] if noun.endswith("s") else noun
+    hops = hop_count(counts, min_share, last=w)
+    if hops:
+        most = max(len(c) for c in covered[n - w:])
+        return (f"Mode hopping: {noun} left the covered set while others entered it "
+                f"{_plural(hops, 'time', 'times')} between steps {a:,} and {b:,}, with at most "
+                f"{most} of {k} {noun} covered. G chases whichever {one} D currently trusts, "
+                f"D follows, and G moves on.")
+    if not now:
+        return f"No confident samples yet: the generator has not reached any of the {noun}."
+    if len(now) == k:
+        return f"All {k} {noun} covered (since step {steps[_streak_start(covered)]:,})."
+    seen = [(t, c) for t, c in zip(steps[n - w:], covered[n - w:]) if c]  # empty: in transit
+    pairs = [(x, y) for (_, x), (_, y) in zip(seen, seen[1:])]
+    if all(now <= c for _, c in seen):  # the modes held now were held all along
+        since = steps[_streak_start(covered)]
+        return (f"Collapsed to {len(now)} of {k} {noun} since step {since:,}. "
+                + _collapse_reason(noun, d_fake, a, b))
+    if all(x <= y for x, y in pairs):
+        first_step, first = seen[0]
+        return (f"Covering {len(now)} of {k} {noun} and growing: {len(first)} at step "
+                f"{first_step:,}, {len(now)} at step {b:,}. No {one} has been lost; train on "
+                f"to see whether it reaches all {k}.")
+    changes = sum(1 for x, y in pairs if x != y)
+    lo, hi = min(len(c) for _, c in seen), max(len(c) for _, c in seen)
+    return (f"Covering {len(now)} of {k} {noun}, still changing: the covered set changed "
+            f"{_plural(changes, 'time', 'times')} between steps {a:,} and {b:,} "
+            f"({lo} to {hi} of {k} covered), gaining some {noun} and losing others.")

@@ -25,5 +25,6 @@ def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> di
         out.update(diagnostics.mixture_metrics(x, data.centers, data.std))
     if data.kind == "images":
         judge = classifier.for_dataset(data) if data.labels is not None else None
-        out.update(diagnostics.image_metrics(render.to_uint8(x), data, judge))
+        out.update(diagnostics.image_metrics(render.to_uint8(x), data, judge,
+                                             dup_threshold=trainer.probes.dup_threshold))
     return out

@@ -95,8 +95,12 @@ EARLY_STEPS = 500  # "early in training" for the saturation lesson
 LESSONS.register("collapse-ring", Lesson(
     title="Mode collapse on the ring",
     question="Why does a GAN draw only some of the 8 Gaussians when it could draw them all?",
-    watch="the Mode collapse page: one or two green bars, the rest empty. In the 2D Lab, "
-          "D's blue region shrinks around the modes G holds and G has no reason to leave.",
+    # Measured (seeds 0-2, step 5,000): D(x) 0.10-0.25 on the held modes, 1.00 on every
+    # missed one, above 0.5 on 82-95 % of the view; the verdict's D(G(z)) 0.11-0.19.
+    watch="the Mode collapse page: one or two green bars, the rest empty. In the 2D Lab, D "
+          "paints a red patch (D says fake) over the modes G holds and leaves the rest blue "
+          "(D says real), the missed modes included. The patch stays on G's samples: D, "
+          "updated 5x per G step at 50x G's learning rate, re-learns faster than G can move.",
     claim="a plain GAN with D updated 5x per G step at 50x G's learning rate covers <= 4 of 8 "
           "modes at step 5,000",
     page=COLLAPSE_PAGE,
@@ -150,9 +154,11 @@ LESSONS.register("mode-hopping", Lesson(
     title="Mode hopping",
     question="Does a collapsed GAN stay on its mode?",
     watch="the Mode collapse page and the 2D Lab while it trains: the orange cloud jumps from "
-          "mode to mode; the verdict counts the hops. D catches up with G's mode, G moves on.",
-    claim="a plain GAN whose G learns 20x faster than D changes its most-covered mode >= 3 "
-          "times within 5,000 steps",
+          "mode to mode; the verdict counts the hops (modes leaving the covered set while "
+          "others enter it). D catches up with G's mode, G moves on.",
+    claim="a plain GAN whose G learns 20x faster than D hops >= 3 times within 5,000 steps: "
+          "with at most half of the 8 modes covered, modes leave the covered set while others "
+          "enter it",
     page=COLLAPSE_PAGE,
     runs=(LessonRun("fast G", fast_generator, 5000, quick_steps=3000),),
     check=_hopping))

@@ -27,6 +27,8 @@ class Probes:
             self.eval_z = latent.noise(NOISE_SEED + 1, IMAGE_SAMPLES, z_dim)
             self._judge = classifier.in_background(data)  # ready after a few seconds
             self._real_features: np.ndarray | None = None
+            # Real images' nearest-neighbour spacing: fixed for the run, ~10 ms to measure.
+            self.dup_threshold = diagnostics.duplicate_threshold(data.pool)
         else:
             self.z = latent.noise(NOISE_SEED, diagnostics.MIXTURE_SAMPLES, z_dim)
             x0, x1, y0, y1 = data.bounds()
@@ -72,7 +74,7 @@ class Probes:
         if judge is not None and self._real_features is None:
             self._real_features = judge.embed(diagnostics.real_sample(self.data, IMAGE_SAMPLES))
         return diagnostics.image_metrics(render.to_uint8(fake), self.data, judge,
-                                         self._real_features)
+                                         self._real_features, self.dup_threshold)
 
     def frame(self, step: int) -> Frame:
         if self.data.kind == "images":

@@ -28,7 +28,9 @@ def draw_mixture(snap) -> None:
         return
     m = frame.metrics
     framed = [f for f in snap.frames if "mode_counts" in f.metrics]
-    st.info(diagnostics.verdict([f.step for f in framed], [f.metrics["mode_counts"] for f in framed]))
+    at = [f.step for f in framed]
+    st.info(diagnostics.verdict(at, [f.metrics["mode_counts"] for f in framed],
+                                d_fake=diagnostics.window_mean(snap.history, "d_fake", at)))
     c = st.columns(3)
     c[0].metric("Modes captured", f"{m['modes_captured']} / {m['modes_total']}")
     c[1].metric("High quality", f"{m['high_quality_pct']:.1f} %")
@@ -65,8 +67,9 @@ def draw_images(snap) -> None:
                 "seconds, once per dataset); class counts appear at the next snapshots.")
     else:
         framed = [f for f in snap.frames if "class_counts" in f.metrics]
-        st.info(diagnostics.verdict([f.step for f in framed],
-                                    [f.metrics["class_counts"] for f in framed], noun="classes"))
+        at = [f.step for f in framed]
+        st.info(diagnostics.verdict(at, [f.metrics["class_counts"] for f in framed], noun="classes",
+                                    d_fake=diagnostics.window_mean(snap.history, "d_fake", at)))
         c = st.columns(5)
         c[0].metric("Classes covered", f"{m['classes_covered']} / {m['classes_total']}",
                     help="classes holding >= 1 % of the confidently classified samples")
