@@ -35,12 +35,13 @@ class RunConfig:
     ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
     snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
     title: str = ""  # free text for people; never used as a path
+    lesson: str = ""  # "lesson name/run label" for a lesson's runs (the home cards set it)
 
     def __post_init__(self) -> None:
         from .data import DATASETS, is_path
         from .losses import LOSSES
 
-        for name in ("dataset", "loss", "model", "title"):  # before any lookup by name
+        for name in ("dataset", "loss", "model", "title", "lesson"):  # before any lookup by name
             _check_text(name, getattr(self, name))
         if not self.dataset.strip():
             raise ConfigError("dataset: give a dataset name or a path")

@@ -41,13 +41,15 @@ def strong_discriminator(seed: int):
 
 def _collapsed(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     m = outcomes["strong D"].metrics
-    return m["modes_captured"] <= 4, f"{m['modes_captured']}/8 modes"
+    return m["modes_captured"] <= 4, (f"{m['modes_captured']} of 8 modes at step "
+                                      f"{m['step']:,} (claim: <= 4)")
 
 
 def _hopping(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     frames = [f for f in outcomes["fast G"].snapshot.frames if "mode_counts" in f.metrics]
     hops = hop_count([f.metrics["mode_counts"] for f in frames])
-    return hops >= 3, f"{hops} hops"
+    return hops >= 3, (f"{hops} hops (modes leaving the covered set as others enter) by step "
+                       f"{outcomes['fast G'].snapshot.step:,} (claim: >= 3)")
 
 
 def healthy_digits(seed: int):
@@ -68,26 +70,33 @@ def rebalanced(seed: int):
 def _covered(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     m = outcomes["rebalanced"].metrics
     ok = m["modes_captured"] == 8 and m["high_quality_pct"] >= 80.0
-    return ok, f"{m['modes_captured']}/8 modes, {m['high_quality_pct']:.0f}% high quality"
+    return ok, (f"{m['modes_captured']} of 8 modes, {m['high_quality_pct']:.0f}% high quality "
+                f"at step {m['step']:,} (claim: 8 of 8, >= 80%)")
 
 
 def _saturates(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     sat = _head_median(outcomes["minimax"], "g_grad_norm", EARLY_STEPS)
     ns = _head_median(outcomes["non-saturating"], "g_grad_norm", EARLY_STEPS)
     ratio = ns / max(sat, 1e-30)
-    return ratio >= 100.0, f"|grad G| {sat:.1e} vs {ns:.1e} ({ratio:,.0f}x)"
+    return ratio >= 100.0, (f"median |grad G| over the first {EARLY_STEPS} steps {sat:.1e} "
+                            f"minimax vs {ns:.1e} non-saturating: {ratio:,.0f}x smaller "
+                            "(claim: >= 100x)")
 
 
 def _d_too_strong(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     strong = _tail_mean(outcomes["strong D"], "d_fake")
     balanced = _tail_mean(outcomes["balanced"], "d_fake")
-    return strong < 0.1 and balanced > 0.25, f"D(G(z)) {strong:.3f} vs balanced {balanced:.2f}"
+    return strong < 0.1 and balanced > 0.25, (
+        f"mean D(G(z)) over the last quarter {strong:.3f} with the strong D, {balanced:.2f} "
+        f"balanced, at step {outcomes['strong D'].snapshot.step:,} (claim: < 0.1 and > 0.25)")
 
 
 def _digits_collapse(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     bad = outcomes["strong D"].metrics["classes_covered"]
     good = outcomes["balanced"].metrics["classes_covered"]
-    return bad <= 3 and good >= 9, f"{bad} vs {good} of 10 classes"
+    return bad <= 3 and good >= 9, (f"{bad} of 10 classes with the strong D, {good} balanced, "
+                                    f"at step {outcomes['strong D'].metrics['step']:,} "
+                                    "(claim: <= 3 and >= 9)")
 
 
 EARLY_STEPS = 500  # "early in training" for the saturation lesson
@@ -104,6 +113,12 @@ LESSONS.register("collapse-ring", Lesson(
     claim="a plain GAN with D updated 5x per G step at 50x G's learning rate covers <= 4 of 8 "
           "modes at step 5,000",
     page=COLLAPSE_PAGE,
+    cause="D is updated 5 times per G step at 50x G's learning rate (lr_d 5e-3, lr_g 1e-4): "
+          "it re-learns every mode G reaches faster than G can move, so G stays on the few "
+          "modes it found first.",
+    fix="Rebalance the players: one D step per G step, with G on the faster clock "
+        "(lr_d 1e-3, lr_g 5e-3).",
+    fix_lesson="fix-rebalance",
     runs=(LessonRun("strong D", strong_discriminator, 5000, quick_steps=3000),),
     check=_collapsed))
 LESSONS.register("fix-rebalance", Lesson(
@@ -115,6 +130,11 @@ LESSONS.register("fix-rebalance", Lesson(
     claim="the collapse lesson's run with one D step per G step, lr_d 1e-3 and lr_g 5e-3 covers "
           "8 of 8 modes with >= 80% high-quality samples at step 5,000",
     page=COLLAPSE_PAGE,
+    cause="The collapse lesson's run with only the learning rates and D's extra steps "
+          "changed (these are the ring's defaults): G now moves faster than D re-learns, so no "
+          "mode keeps G away for long.",
+    fix="This is the fix for lesson 1, 'Mode collapse on the ring'.",
+    fixes="collapse-ring",
     runs=(LessonRun("rebalanced", rebalanced, 5000, quick_steps=4000),),
     check=_covered))
 LESSONS.register("saturating-loss", Lesson(
@@ -125,6 +145,11 @@ LESSONS.register("saturating-loss", Lesson(
     claim=f"with a strong D on digits, G's median gradient norm over the first {EARLY_STEPS} "
           "steps is >= 100x smaller with the minimax loss",
     page=RUNS_PAGE, compare="g_grad_norm",
+    cause="With the minimax loss G minimises log(1 - D(G(z))). Early on D rejects G's samples "
+          "(D(G(z)) near 0), where that curve is flat: G's gradient all but vanishes exactly "
+          "when G most needs it.",
+    fix="Train G with the non-saturating loss -log D(G(z)), GANscope's default: the same fixed "
+        "point, but steep where D rejects the samples.",
     runs=(LessonRun("minimax", lambda s: strong_digits(s, "minimax"), 1000, quick_steps=EARLY_STEPS),
           LessonRun("non-saturating", strong_digits, 1000, quick_steps=EARLY_STEPS)),
     check=_saturates))
@@ -136,6 +161,11 @@ LESSONS.register("d-too-strong", Lesson(
     claim="D updated 5x per G step at 50x G's learning rate: D(G(z)) < 0.1 over the last "
           "quarter of 6,000 steps on digits, > 0.25 with balanced settings",
     page=RUNS_PAGE, compare="d_fake",
+    cause="D is updated 5 times per G step at 50x G's learning rate (lr_d 5e-3, lr_g 1e-4): it "
+          "separates real from generated faster than G improves, so D(G(z)) falls to almost 0 "
+          "and stays there.",
+    fix="The balanced run beside it: one D step per G step and equal learning rates (the "
+        "digits defaults).",
     runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
           LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
     check=_d_too_strong))
@@ -147,6 +177,11 @@ LESSONS.register("collapse-digits", Lesson(
     claim="the strong-D digits run covers <= 3 of 10 classes at step 6,000; the healthy "
           "defaults cover >= 9",
     page=RUNS_PAGE, compare="d_fake",
+    cause="The strong D of the previous lesson (5 D steps per G step, lr_d 5e-3, lr_g 1e-4): "
+          "D rejects nearly every sample (D(G(z)) near 0) and re-learns faster than G moves, so "
+          "G's updates chase D's latest opinion around one digit instead of spreading out.",
+    fix="The balanced run beside it: one D step per G step and equal learning rates (the "
+        "digits defaults) draws all ten digits.",
     runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
           LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
     check=_digits_collapse))
@@ -160,5 +195,10 @@ LESSONS.register("mode-hopping", Lesson(
           "with at most half of the 8 modes covered, modes leave the covered set while others "
           "enter it",
     page=COLLAPSE_PAGE,
+    cause="G learns 20x faster than D (lr_g 2e-3, lr_d 1e-4): G jumps to whichever mode D "
+          "currently rates real; D slowly learns that mode is fake, and G jumps again.",
+    fix="Rebalance: with one D step per G step at lr_d 1e-3 and lr_g 5e-3, G covers all 8 "
+        "modes and stays.",
+    fix_lesson="fix-rebalance",
     runs=(LessonRun("fast G", fast_generator, 5000, quick_steps=3000),),
     check=_hopping))

@@ -12,11 +12,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .catalog import Catalog
 from .config import RunConfig
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,20 @@ class Lesson:
     page: str  # the page the home card opens
     runs: tuple[LessonRun, ...]
     check: Check
+    cause: str = ""  # why it happens, in words that match the settings shown beside it
+    fix: str = ""  # what cures it (or, for a fix lesson, what it cures)
+    fix_lesson: str | None = None  # the lesson that shows the fix, when there is one
+    fixes: str | None = None  # for a fix lesson: the lesson whose runs its settings cure
     compare: str | None = None  # the metric the Runs page overlays, for lessons of several runs
     quick: bool = True  # part of the test suite's one-seed subset
+
+    def tag(self, name: str, run: LessonRun) -> str:
+        """What a lesson run's `RunConfig.lesson` holds: "lesson name/run label"."""
+        return f"{name}/{run.label}"
+
+    def budget(self) -> int:
+        """The step the claim is made at (the longest of the lesson's runs)."""
+        return max(r.steps for r in self.runs)
 
 
 LESSONS: Catalog[Lesson] = Catalog("lesson")
@@ -61,6 +76,51 @@ class Verdict:
     holds: bool
     detail: str
     seconds: float
+
+
+def parse_tag(tag: str) -> tuple[str, str] | None:
+    """"lesson name/run label" -> (name, label); None for a run of no lesson."""
+    name, sep, label = tag.partition("/")
+    return (name, label) if sep and name in LESSONS else None
+
+
+def judge(lesson: Lesson, trainers: dict[str, "Trainer"]) -> tuple[bool, str] | None:
+    """The claim checked on a lesson's live runs (by label), once every one of them has
+    reached its budget and stopped training; None before that."""
+    from .evaluate import evaluate
+
+    if set(trainers) != {r.label for r in lesson.runs}:
+        return None
+    for run in lesson.runs:
+        snap = trainers[run.label].snapshot
+        if snap.step < run.steps or snap.busy:
+            return None
+    return lesson.check({label: Outcome(t.snapshot, evaluate(t)) for label, t in trainers.items()})
+
+
+def settings_beside(lesson: Lesson, seed: int = 0) -> list[dict[str, str]]:
+    """The settings in which a lesson's runs differ from what they are compared with, one row
+    per setting: {"setting", <each run's label>, <the reference>}. The reference is the
+    dataset's healthy defaults, or for a fix lesson the run it fixes."""
+    from .defaults import defaults_for
+
+    configs = {r.label: r.make(seed) for r in lesson.runs}
+    if lesson.fixes:
+        broken = LESSONS.get(lesson.fixes)
+        name, reference = f"{broken.title} ({broken.runs[0].label})", broken.runs[0].make(seed)
+    else:
+        first = next(iter(configs.values()))
+        name, reference = "healthy defaults", defaults_for(first.dataset)
+    ref = reference.to_dict()
+    ignore = {"title", "lesson", "seed"}
+    keys = [k for k in ref if k not in ignore
+            and any(c.to_dict()[k] != ref[k] for c in configs.values())]
+    return [{"setting": k, **{label: _show(c.to_dict()[k]) for label, c in configs.items()},
+             name: _show(ref[k])} for k in keys]
+
+
+def _show(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def passing_needed(seeds: int) -> int:

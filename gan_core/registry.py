@@ -59,6 +59,17 @@ class RunRegistry:
         with self._lock:
             return self._runs.get(run_id)
 
+    def lesson_runs(self, name: str) -> dict[str, Trainer]:
+        """The newest live run of each role of lesson `name`, by run label."""
+        with self._lock:
+            runs = sorted(self._runs.items())  # run ids start with their creation time
+        out: dict[str, Trainer] = {}
+        for _, trainer in runs:
+            lesson, _, label = trainer.config.lesson.partition("/")
+            if lesson == name:
+                out[label] = trainer
+        return out
+
     def list(self) -> list[RunInfo]:
         """Every readable run, newest first (see `scan` for the ones skipped)."""
         return self.scan()[0]

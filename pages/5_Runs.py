@@ -9,7 +9,7 @@ from gan_core import GanscopeError, figures, render
 from gan_core.curve_image import jpeg, overlay_image
 from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.steps import METRICS
-from ui import live, state
+from ui import lesson_cards, live, state
 
 st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
 st.title("Runs")
@@ -92,6 +92,7 @@ def compare() -> None:
             col.image(png, caption=f"{names[run_id]} (latest)", width=THUMB)
 
 
+lesson_cards.panel([t for t in map(reg.live, chosen) if t is not None])
 if chosen:
     c = st.columns([3, 1])
     metric = c[0].selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m],

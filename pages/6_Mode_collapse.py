@@ -3,7 +3,7 @@ import numpy as np
 import streamlit as st
 
 from gan_core import diagnostics, figures, render
-from ui import live, state
+from ui import lesson_cards, live, state
 
 st.set_page_config(page_title="Mode collapse · GANscope", page_icon=":material/stethoscope:",
                    layout="wide")
@@ -11,9 +11,10 @@ st.title("Mode collapse")
 trainer = state.need_run()
 data = trainer.data
 st.markdown("A GAN *collapses* when its generator produces only a few kinds of sample (a few "
-            "modes of a mixture, a few digit classes) because that is enough to fool the "
-            "current discriminator. Each snapshot is judged on a fixed set of noise vectors, so "
-            "the curves show the generator changing, not sampling luck.")
+            "modes of a mixture, a few digit classes) and the game with the discriminator no "
+            "longer pushes it to the others. Each snapshot is judged on a fixed set of noise "
+            "vectors, so the curves show the generator changing, not sampling luck.")
+lesson_cards.panel([trainer])
 live.interactive_toggle()
 if not data.is_mixture and data.kind != "images":
     st.info(f"{data.name} has no known modes or classes to count: use ring8 or grid25 for "

@@ -196,3 +196,30 @@ def test_latent_explorer_looks_back_at_an_earlier_generator(tiny, kind):
     assert slider.options[-1].startswith("now") and len(slider.options) >= 3
     slider.set_value(0).run()
     assert not at.exception, at.exception
+
+
+def test_a_finished_lesson_says_its_result_why_and_the_fix():
+    from ui import state
+
+    at = app("dashboard.py").run()
+    at.button(key="lesson_saturating-loss").click().run()  # two digits runs, 1,000 steps each
+    runs = state.registry().lesson_runs("saturating-loss")
+    assert set(runs) == {"minimax", "non-saturating"}
+    for t in runs.values():
+        assert t.wait(lambda s: s.step >= 1000 and not s.busy, timeout=600), t.snapshot
+    page = app("pages/5_Runs.py")
+    page.query_params["run"] = runs["minimax"].run_id
+    page.run()
+    assert not page.exception, page.exception
+    done = [s.value for s in page.success]
+    assert len(done) == 1 and done[0].startswith("Done. Claim held: median |grad G| over the "
+                                                 "first 500 steps"), done
+    assert "(claim: >= 100x)" in done[0]
+    said = " ".join(m.value for m in page.markdown)
+    assert "**Why.** With the minimax loss" in said and "**Fix.** Train G with the non-saturating" in said
+    table = next(d.value for d in page.dataframe if "healthy defaults" in d.value.columns)
+    loss = table[table["setting"] == "loss"].iloc[0]
+    assert (loss["minimax"], loss["healthy defaults"]) == ("minimax", "non_saturating")
+    home = app("dashboard.py").run()
+    assert any(m.value == "**3. Saturating vs non-saturating loss** · done" for m in home.markdown)
+    assert done[0] in [s.value for s in home.success]

@@ -48,3 +48,50 @@ def test_quick_verification_holds_every_claim_on_one_seed(tmp_path):
     for name in LESSONS.names():
         if LESSONS.get(name).quick:
             assert f"{name:24}   1/1" in out.stdout, out.stdout
+
+
+def test_every_lesson_says_why_and_what_fixes_it():
+    for name in LESSONS.names():
+        lesson = LESSONS.get(name)
+        assert len(lesson.cause) > 40 and len(lesson.fix) > 20, name
+        for other in (lesson.fix_lesson, lesson.fixes):
+            assert other is None or other in LESSONS, name
+
+
+def test_the_settings_beside_show_the_cause():
+    from gan_core.lessons import settings_beside
+
+    rows = {r["setting"]: r for r in settings_beside(LESSONS.get("collapse-ring"))}
+    assert set(rows) == {"lr_d", "lr_g", "d_steps"}
+    assert rows["d_steps"] == {"setting": "d_steps", "strong D": "5", "healthy defaults": "1"}
+    assert rows["lr_d"]["strong D"] == "0.005" and rows["lr_d"]["healthy defaults"] == "0.001"
+    # a fix lesson is shown beside the run it fixes, not beside itself (it *is* the defaults)
+    rows = settings_beside(LESSONS.get("fix-rebalance"))
+    broken = "Mode collapse on the ring (strong D)"
+    assert {r["setting"]: (r["rebalanced"], r[broken]) for r in rows} == {
+        "lr_d": ("0.001", "0.005"), "lr_g": ("0.005", "0.0001"), "d_steps": ("1", "5")}
+
+
+def test_judge_waits_for_every_run_to_reach_its_budget(tiny, runs_dir):
+    from gan_core import Trainer
+    from gan_core.lessons import Lesson, LessonRun, judge
+
+    seen = []
+
+    def check(outcomes):
+        seen.append({k: (o.snapshot.step, o.metrics["step"]) for k, o in outcomes.items()})
+        m = outcomes["a"].metrics
+        return m["modes_captured"] <= 8, f"{m['modes_captured']} of 8 at step {m['step']}"
+
+    lesson = Lesson("t", "q?", "w", "c", "pages/6_Mode_collapse.py",
+                    (LessonRun("a", lambda s: tiny, 40), LessonRun("b", lambda s: tiny, 60)),
+                    check)
+    a, b = Trainer(tiny, runs_dir=runs_dir), Trainer(tiny, runs_dir=runs_dir)
+    assert judge(lesson, {"a": a}) is None  # a run missing
+    a.train(steps=40)
+    b.train(steps=30)
+    assert judge(lesson, {"a": a, "b": b}) is None and seen == []  # b short of its budget
+    b.train(steps=30)
+    holds, detail = judge(lesson, {"a": a, "b": b})
+    assert holds and detail.endswith("at step 40") and seen == [{"a": (40, 40), "b": (60, 60)}]
+    a.stop(), b.stop()
