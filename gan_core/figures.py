@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from . import marks, ticks
 from .snapshot import Frame
 
 MAX_POINTS = 300  # per curve: one per ~2 pixels of a chart; the browser repaints every point of
@@ -66,49 +67,112 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
+def recent(history: dict[str, np.ndarray], last: int | None) -> dict[str, np.ndarray]:
+    """The rows of the last `last` steps of a history (all of it when `last` is None or 0):
+    100 manual steps are a sliver of an 18k-step curve, and the whole chart in the last 1,000."""
+    steps = history["step"]
+    if not last or len(steps) == 0:
+        return history
+    first = int(np.searchsorted(steps, steps[-1] - last, side="right"))
+    return {name: values[first:] for name, values in history.items()}
+
+
+def line(steps: np.ndarray, values: np.ndarray, smoothing: float, log_y: bool
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a chart draws of one series: decimated steps, the raw values (non-positive ones
+    dropped on a log axis) and the smoothed line. Shared by the plotly and picture paths."""
+    s, v = decimate(np.asarray(steps), np.asarray(values))
+    if log_y:
+        v = np.where(v > 0, v, np.nan)
+    return s.astype(np.float64), v, smooth(v, smoothing)
+
+
+def chart_axes(lines: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], with_raw: bool,
+               log_y: bool) -> tuple[ticks.Axis | None, ticks.Axis | None]:
+    """Step and value axes for `lines` (from `line`): the value axis spans the smoothed lines,
+    and the raw values too when they are drawn (`with_raw`). None: nothing to draw."""
+    if not lines:
+        return None, None
+    x = ticks.step_axis(np.concatenate([s for s, _, _ in lines]))
+    y = ticks.value_axis(np.concatenate([v for _, raw, sm in lines
+                                         for v in ((raw, sm) if with_raw else (sm,))]), log_y)
+    return x, y
+
+
+def _axis_layout(axis: ticks.Axis | None, title: str = "") -> dict:
+    """A plotly axis with ticks.py's range, tick values and labels (plotly's own log ticks
+    drop the decade: "5, 2" for 0.5, 0.2); no ticks at all when there is nothing to draw."""
+    out: dict = dict(title=dict(text=title))
+    if axis is None:
+        return dict(out, range=[0, 1], tickmode="array", tickvals=[], showticklabels=False)
+    return dict(out, type="log" if axis.log else "linear", range=axis.plotly_range,
+                tickmode="array", tickvals=list(axis.ticks), ticktext=list(axis.labels))
+
+
+SPAN_FILL = "rgba(255,160,0,0.16)"  # manual steps: a light amber band under the curves
+MARK_TEXT = "#666"
+LABEL_PX, PLOT_PX = 6.5, 520  # rough width of a label character and of a plot, for staggering
+
+
+def _mark_shapes(events: Iterable[tuple[int, dict]], x: ticks.Axis | None
+                 ) -> tuple[list[dict], list[dict]]:
+    """Plotly shapes and labels for the events (marks.py): a dotted line for a live change, a
+    shaded band for manual steps; labels on up to three rows so neighbours do not overlap."""
+    if x is None:
+        return [], []
+    shown = marks.marks(events, x.lo, x.hi)
+    starts = [(m.start - x.lo) / (x.hi - x.lo) for m in shown]
+    places = marks.place_labels(starts, [len(m.text) * LABEL_PX / PLOT_PX for m in shown], 1.0)
+    shapes, notes = [], []
+    for m, start, (left, row) in zip(shown, starts, places):
+        if m.end is None:
+            shapes.append(dict(type="line", x0=m.start, x1=m.start, y0=0, y1=1, yref="paper",
+                               line=dict(color="#999", dash="dot", width=1)))
+        else:
+            shapes.append(dict(type="rect", x0=m.start, x1=m.end, y0=0, y1=1, yref="paper",
+                               fillcolor=SPAN_FILL, line=dict(width=0), layer="below"))
+        notes.append(dict(x=m.start, y=1, yref="paper", yshift=-14 * row, text=m.text,
+                          showarrow=False, font=dict(size=11, color=MARK_TEXT), yanchor="top",
+                          xanchor="left" if left >= start else "right"))
+    return shapes, notes
+
+
 def curves(history: dict[str, np.ndarray], names: Sequence[str], smoothing: float = 0.0,
            log_y: bool = False, title: str = "", events: Iterable[tuple[int, dict]] = (),
            height: int = 300) -> go.Figure:
-    """Line chart of metric series against step, with live changes marked as dotted lines."""
+    """Line chart of metric series against step, with live changes marked as dotted lines and
+    manual steps as shaded bands (marks.py)."""
     traces: list[dict] = []
-    for name in names:
-        s, v = decimate(history["step"], history[name])
-        if log_y:
-            v = np.where(v > 0, v, np.nan)
+    lines = [line(history["step"], history[name], smoothing, log_y) for name in names]
+    for name, (s, v, sm) in zip(names, lines):
         colour = COLOURS.get(name)
         if smoothing > 0:
             traces.append(dict(type="scatter", x=s, y=v, mode="lines", opacity=0.25,
                                line=dict(color=colour, width=1), showlegend=False,
                                hoverinfo="skip"))
-        traces.append(dict(type="scatter", x=s, y=smooth(v, smoothing), mode="lines",
+        traces.append(dict(type="scatter", x=s, y=sm, mode="lines",
                            name=LABELS.get(name, name), line=dict(color=colour, width=2)))
-    shapes, notes = [], []
-    for step, change in events:
-        text = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                         for k, v in change.items())
-        shapes.append(dict(type="line", x0=step, x1=step, y0=0, y1=1, yref="paper",
-                           line=dict(color="#999", dash="dot", width=1)))
-        notes.append(dict(x=step, y=1, yref="paper", text=text, showarrow=False,
-                          font=dict(size=10, color="#666"), xanchor="left", yanchor="top"))
-    return _figure(traces, _step_layout(title, height, log_y, shapes=shapes, annotations=notes))
+    x, y = chart_axes(lines, smoothing > 0, log_y)
+    shapes, notes = _mark_shapes(events, x)
+    return _figure(traces, _step_layout(title, height, x, y, shapes=shapes, annotations=notes))
 
 
 def overlay(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "",
             smoothing: float = 0.6, log_y: bool = False, height: int = 340) -> go.Figure:
     """One metric of several runs on one chart: {run name: (steps, values)}."""
     traces = []
-    for i, (name, (steps, values)) in enumerate(series.items()):
-        s, v = decimate(np.asarray(steps), np.asarray(values))
-        if log_y:
-            v = np.where(v > 0, v, np.nan)
-        traces.append(dict(type="scatter", x=s, y=smooth(v, smoothing), mode="lines", name=name,
+    lines = [line(steps, values, smoothing, log_y) for steps, values in series.values()]
+    for i, (name, (s, _, sm)) in enumerate(zip(series, lines)):
+        traces.append(dict(type="scatter", x=s, y=sm, mode="lines", name=name,
                            line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
-    return _figure(traces, _step_layout(title, height, log_y))
+    x, y = chart_axes(lines, False, log_y)
+    return _figure(traces, _step_layout(title, height, x, y))
 
 
-def _step_layout(title: str, height: int, log_y: bool, **extra) -> dict:
+def _step_layout(title: str, height: int, x: ticks.Axis | None, y: ticks.Axis | None,
+                 **extra) -> dict:
     return dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40, b=10),
-                xaxis=dict(title=dict(text="step")), yaxis=dict(type="log" if log_y else "linear"),
+                xaxis=_axis_layout(x, "step"), yaxis=_axis_layout(y),
                 legend=dict(orientation="h", y=-0.2),
                 uirevision="keep", **extra)  # keep the user's zoom across live updates
 
