@@ -98,6 +98,24 @@ def test_train_page_buttons_move_the_step_counter(tiny):
     assert t.start() is False or t.snapshot.state == "paused"  # still one thread
 
 
+def test_train_page_shows_the_last_steps_on_request(tiny):
+    import json
+
+    t = _with_run(tiny.replace(snapshot_every=100))
+    t.train(steps=240)  # 300 steps, paused: interactive charts
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+
+    def first_step() -> float:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["xaxis"]["range"][0]
+
+    assert first_step() == 1
+    at.selectbox(key="window").select(100).run()
+    assert not at.exception, at.exception
+    assert first_step() == 201  # the memoised figure follows the window
+
+
 def test_bad_live_setting_shows_an_error_and_changes_nothing(tiny):
     from ui import state
 
