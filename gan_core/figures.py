@@ -177,48 +177,103 @@ def _step_layout(title: str, height: int, x: ticks.Axis | None, y: ticks.Axis | 
                 uirevision="keep", **extra)  # keep the user's zoom across live updates
 
 
+# D's heatmap: plotly's RdBu (0 red = "fake", 1 blue = "real") without its two darkest ends,
+# mixed 35 % with white so the points and arrows over it stay visible; drawn opaque, so the
+# colour bar shows exactly the colours of the plot.
+FIELD_SCALE = [[i / 8, "rgb({},{},{})".format(*(round(c + 0.35 * (255 - c)) for c in rgb))]
+               for i, rgb in enumerate([(178, 24, 43), (214, 96, 77), (244, 165, 130),
+                                        (253, 219, 199), (247, 247, 247), (209, 229, 240),
+                                        (146, 197, 222), (67, 147, 195), (33, 102, 172)])]
+MESH_JUMP = 0.08  # of the view's width: a grid line breaks where G sends neighbours this far apart
+ARROW = 0.07  # of the view's width: the drawn length of the longest arrows (see arrow_xy)
+ARROW_FULL_PCT = 90  # arrows at or above this percentile of |grad| are drawn at full length
+FONT = 16  # the 2D Lab is read from the back of a room
+
+
+def mesh_xy(manifold: np.ndarray, max_jump: float) -> np.ndarray:
+    """The image of a side x side latent grid (row-major, as latent.latent_grid) as polylines
+    along its rows and columns, NaN-separated for one plotly trace. A segment whose ends land
+    more than `max_jump` apart is left out: G tears the grid there (it jumps between modes),
+    and drawing the segment would be a chord across empty space, not part of a mesh."""
+    side = int(round(np.sqrt(len(manifold))))
+    grid = np.asarray(manifold[: side * side], np.float64).reshape(side, side, 2)
+    lines = [grid[i] for i in range(side)] + [grid[:, j] for j in range(side)]
+    parts = []
+    for ln in lines:
+        far = np.linalg.norm(np.diff(ln, axis=0), axis=1) > max_jump
+        for piece in np.split(ln, np.nonzero(far)[0] + 1):
+            if len(piece) > 1:
+                parts.append(np.vstack([piece, [np.nan, np.nan]]))
+    return np.concatenate(parts) if parts else np.zeros((0, 2))
+
+
+def arrow_xy(start: np.ndarray, vec: np.ndarray, length: float) -> tuple[np.ndarray, float]:
+    """Arrows from `start` along `vec` with V heads, as NaN-separated segments for one trace,
+    and the |vec| drawn at full `length`: the ARROW_FULL_PCT percentile. Length grows with |vec|
+    up to it, and longer ones are drawn at full length, so a few large gradients do not shrink
+    the rest to dots."""
+    norm = np.linalg.norm(vec, axis=1)
+    full = float(np.percentile(norm, ARROW_FULL_PCT)) if len(norm) else 0.0
+    if full <= 0:
+        return np.zeros((0, 2)), 0.0
+    scale = np.minimum(norm, full) / full * length / np.maximum(norm, 1e-12)
+    drawn = vec * scale[:, None]
+    tip = start + drawn
+    back = -drawn * 0.35  # head: two strokes 35 % of the arrow long, 25 degrees off its line
+    left, right = tip + _rotate(back, 25), tip + _rotate(back, -25)
+    gap = np.full_like(start, np.nan)
+    return np.stack([start, tip, left, gap, tip, right, gap], 1).reshape(-1, 2), full
+
+
+def _rotate(v: np.ndarray, degrees: float) -> np.ndarray:
+    """2D vectors (N, 2) turned anticlockwise by `degrees`."""
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    return np.stack([v[:, 0] * c - v[:, 1] * s, v[:, 0] * s + v[:, 1] * c], 1)
+
+
 def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], show: set[str],
-             probability: bool = True, height: int = 520, max_fake: int = 1000) -> go.Figure:
+             probability: bool = True, height: int | None = None, max_fake: int = 1000,
+             legend_at: str = "right") -> go.Figure:
     """GAN Lab's picture: D's heatmap, real and generated points, G's gradient arrows and the
-    generator's image of a latent grid (the manifold), each toggled by name in `show`."""
+    generator's image of a latent grid (the manifold), each toggled by name in `show`. No
+    `height`: the chart fills the height its page gives it. The legend sits outside the axes,
+    at their right (with the colour bar) or above them (`legend_at="top"`, narrow columns)."""
     x0, x1, y0, y1 = bounds
     traces: list[dict] = []
     f = frame.field
     if "heatmap" in show and "d" in f:
-        traces.append(dict(type="heatmap", x=f["xs"], y=f["ys"], z=f["d"], colorscale="RdBu",
-                           opacity=0.55, zmin=0 if probability else None,
-                           zmax=1 if probability else None,
-                           colorbar=dict(title=dict(text="D(x)" if probability else "D score"),
-                                         len=0.6)))
+        traces.append(dict(type="heatmap", x=f["xs"], y=f["ys"], z=f["d"], zsmooth="best",
+                           colorscale=FIELD_SCALE, zmin=0 if probability else None,
+                           zmax=1 if probability else None, colorbar=dict(
+                               title=dict(text="D(x)" if probability else "D score",
+                                          font=dict(size=FONT)), tickfont=dict(size=FONT),
+                               len=0.45, y=0, yanchor="bottom", x=1.02, xanchor="left")))
     if "manifold" in show and "manifold" in f:
-        m = f["manifold"]
-        side = int(round(np.sqrt(len(m))))
-        grid = m[: side * side].reshape(side, side, 2)
-        lines = [grid[i] for i in range(side)] + [grid[:, j] for j in range(side)]
-        xy = np.concatenate([np.vstack([ln, [np.nan, np.nan]]) for ln in lines])
+        xy = mesh_xy(f["manifold"], MESH_JUMP * (x1 - x0))
         traces.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines",
-                           name="G manifold", line=dict(color="rgba(120,60,160,0.45)", width=1)))
+                           name="G's image of a<br>latent grid",
+                           line=dict(color="rgba(110,40,170,0.6)", width=1.5)))
     if "real" in show and real is not None:
         traces.append(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers",
-                           name="real", marker=dict(color=REAL, size=4, opacity=0.5)))
+                           name="real", marker=dict(color=REAL, size=5, opacity=0.6)))
     if "fake" in show and frame.points is not None:
         pts = frame.points[:max_fake]
         traces.append(dict(type="scatter", x=pts[:, 0], y=pts[:, 1], mode="markers",
-                           name="generated", marker=dict(color=FAKE, size=4, opacity=0.8)))
+                           name="generated", marker=dict(color=FAKE, size=6, opacity=0.9, line=dict(
+                               color="white", width=0.5))))  # an edge: orange on red shows
     if "arrows" in show and "arrow_vec" in f:
-        start, vec = f["arrow_from"], f["arrow_vec"]
-        norm = np.linalg.norm(vec, axis=1, keepdims=True)
-        unit = vec / np.maximum(norm.max(), 1e-12)  # keep relative lengths
-        tip = start + unit * (x1 - x0) * 0.06
-        seg = np.stack([start, tip, np.full_like(start, np.nan)], 1).reshape(-1, 2)
-        traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines",
-                           name="G's push", line=dict(color="#444", width=1)))
+        seg, full = arrow_xy(f["arrow_from"], f["arrow_vec"], ARROW * (x1 - x0))
+        name = f"G's push: length ∝ |∇|,<br>full length = |∇| ≥ {full:.2g}"
+        traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines", name=name,
+                           line=dict(color="#111", width=1.5)))
+    legend = (dict(x=1.02, xanchor="left", y=1, yanchor="top") if legend_at == "right" else
+              dict(orientation="h", x=1, xanchor="right", y=1.01, yanchor="bottom"))
     return _figure(traces, dict(
-        height=height, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(range=[x0, x1], constrain="domain"),
-        yaxis=dict(range=[y0, y1], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", y=-0.05), uirevision="keep",
-        title=dict(text=f"step {frame.step:,}")))
+        margin=dict(l=10, r=10, t=40, b=10), legend=dict(legend, font=dict(size=FONT)),
+        xaxis=dict(range=[x0, x1], constrain="domain", tickfont=dict(size=FONT)),
+        yaxis=dict(range=[y0, y1], scaleanchor="x", scaleratio=1, tickfont=dict(size=FONT)),
+        uirevision="keep", title=dict(text=f"step {frame.step:,}", font=dict(size=FONT + 4)),
+        **({"height": height} if height else {})))
 
 
 def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[str],
