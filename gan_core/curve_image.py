@@ -7,47 +7,19 @@ nothing otherwise. Same series, colours, smoothing and decimation as figures.cur
 from __future__ import annotations
 
 import io
-import math
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .figures import COLOURS, LABELS, PALETTE, decimate, smooth
+from . import marks
+from .figures import COLOURS, LABELS, PALETTE, chart_axes, line
+from .ticks import Axis
 
 SCALE = 2  # drawn at twice the size it is shown: crisp on a projector and a high-DPI laptop
 GRID, AXIS_TEXT, EVENT = (232, 232, 232), (90, 90, 90), (150, 150, 150)
-
-
-def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """About `n` round tick values (1, 2 or 5 times a power of ten apart) within [lo, hi]."""
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo] if math.isfinite(lo) else []
-    mag = 10 ** math.floor(math.log10((hi - lo) / max(n - 1, 1)))
-
-    def count(step: float) -> int:
-        return math.floor(hi / step + 1e-9) - math.ceil(lo / step - 1e-9) + 1
-
-    step = min((m * mag for m in (10, 5, 2, 1)), key=lambda st: abs(count(st) - n))
-    first = math.ceil(lo / step - 1e-9) * step
-    count = int(math.floor((hi - first) / step + 1e-9)) + 1
-    return [round(first + i * step, 12) for i in range(count)]
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Decades within [lo, hi] (both > 0); 2 and 5 times them when the range is under two
-    decades, so a log axis always has labels."""
-    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
-    mults = (1,) if math.log10(hi / lo) >= 2 else (1, 2, 5)
-    return [m * 10.0 ** d for d in decades for m in mults if lo <= m * 10.0 ** d <= hi]
-
-
-def label(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e4 or abs(value) < 1e-2:
-        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
-    return f"{value:,.6g}"
+SPAN, MARK_TEXT = (255, 160, 0, 40), (100, 100, 100)  # manual steps: as figures.SPAN_FILL
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -76,76 +48,107 @@ def lines_image(lines: dict[str, tuple[str, np.ndarray, np.ndarray]], smoothing:
                 faint_raw: bool, log_y: bool, title: str, events: Iterable[tuple[int, dict]],
                 width: int, height: int) -> Image.Image:
     """{legend label: ("#rrggbb", steps, values)} as decimated, smoothed lines against step;
-    `faint_raw` adds the unsmoothed values as a faint line under each."""
+    `faint_raw` adds the unsmoothed values as a faint line under each. Axes and marks as
+    figures.curves draws them (figures.chart_axes, marks.py)."""
     s = SCALE
     img = Image.new("RGB", (width * s, height * s), "white")
     draw = ImageDraw.Draw(img, "RGBA")
-    small, big = _font(12), _font(16)
-    series = []
-    for name, (colour, steps, values) in lines.items():
-        steps, values = decimate(np.asarray(steps), np.asarray(values))
-        if log_y:
-            values = np.where(values > 0, values, np.nan)
-        series.append((name, colour, steps.astype(np.float64), values, smooth(values, smoothing)))
-    xs = np.concatenate([x for _, _, x, _, _ in series]) if series else np.zeros(0)
-    ys = np.concatenate([v for *_, v, sm in series for v in (v, sm)]) if series else np.zeros(0)
-    ys = ys[np.isfinite(ys)]
-    left, right, top, bottom = 62 * s, 14 * s, 34 * s, 58 * s
-    draw.text((left, 8 * s), title, fill=(30, 30, 30), font=big)
-    if len(xs) == 0 or len(ys) == 0:
-        draw.text((left, height * s // 2), "no data yet", fill=AXIS_TEXT, font=small)
+    series = [(name, colour, *line(steps, values, smoothing, log_y))
+              for name, (colour, steps, values) in lines.items()]
+    x, y = chart_axes([sr[2:] for sr in series], faint_raw, log_y)
+    box = Box(62 * s, 34 * s, width * s - 76 * s, height * s - 92 * s)
+    draw.text((box.left, 8 * s), title, fill=(30, 30, 30), font=_font(16))
+    if x is None or y is None:
+        draw.text((box.left, height * s // 2), "no data yet", fill=AXIS_TEXT, font=_font(12))
         return img
-    x0, x1 = float(xs.min()), float(xs.max())
-    x1 = x1 if x1 > x0 else x0 + 1
-    y0, y1 = float(ys.min()), float(ys.max())
-    if log_y:
-        y0, y1 = math.log10(y0), math.log10(y1)
-    pad = (y1 - y0) * 0.05 or 0.5
-    y0, y1 = y0 - pad, y1 + pad
-    pw, ph = width * s - left - right, height * s - top - bottom
-
-    def px(x: np.ndarray) -> np.ndarray:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            y = np.log10(y) if log_y else y
-        return top + (y1 - y) / (y1 - y0) * ph
-
-    yticks = log_ticks(10 ** y0, 10 ** y1) if log_y else nice_ticks(y0, y1, 6)
-    for t in yticks:
-        yy = float(py(np.float64(t)))
-        draw.line([(left, yy), (left + pw, yy)], fill=GRID, width=s)
-        draw.text((left - 6 * s, yy), label(t), fill=AXIS_TEXT, font=small, anchor="rm")
-    for t in nice_ticks(x0, x1):
-        xx = float(px(np.float64(t)))
-        draw.line([(xx, top), (xx, top + ph)], fill=GRID, width=s)
-        text = f"{t:,.0f}"
-        half = draw.textlength(text, font=small) / 2
-        xx = min(xx, width * s - 2 * s - half)  # the last label stays inside the picture
-        draw.text((xx, top + ph + 5 * s), text, fill=AXIS_TEXT, font=small, anchor="mt")
-    draw.text((left + pw / 2, top + ph + 20 * s), "step", fill=AXIS_TEXT, font=small,
-              anchor="mt")
-    for step, change in events:
-        if x0 <= step <= x1:
-            xx = float(px(np.float64(step)))
-            for y in range(top, top + ph, 6 * s):
-                draw.line([(xx, y), (xx, min(y + 3 * s, top + ph))], fill=EVENT, width=s)
-            text = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in change.items())
-            draw.text((xx + 3 * s, top + 2 * s), text, fill=(100, 100, 100), font=small)
-    for name, colour, steps, raw, smoothed in series:
+    plot = Plot(box, x, y)
+    _draw_axes(draw, plot, width * s)
+    _draw_marks(draw, plot, events)
+    for _, colour, steps, raw, smoothed in series:
         rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
         if faint_raw:
-            _polyline(draw, px(steps), py(raw), rgb + (64,), s)
-        _polyline(draw, px(steps), py(smoothed), rgb + (255,), 2 * s)
-    x = left
-    for name, colour, *_ in series:  # legend, under the axis
-        yy = height * s - 14 * s
+            _polyline(draw, plot.px(steps), plot.py(raw), rgb + (64,), s)
+        _polyline(draw, plot.px(steps), plot.py(smoothed), rgb + (255,), 2 * s)
+    _draw_legend(draw, [(name, colour) for name, colour, *_ in series], box.left, height * s)
+    return img
+
+
+@dataclass(frozen=True)
+class Box:
+    """The plot area in picture pixels."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Plot:
+    """Maps steps and values to picture pixels through the chart's axes."""
+
+    box: Box
+    x: Axis
+    y: Axis
+
+    def px(self, steps: np.ndarray) -> np.ndarray:
+        b, x = self.box, np.asarray(steps, np.float64)
+        return b.left + (x - self.x.lo) / (self.x.hi - self.x.lo) * b.width
+
+    def py(self, values: np.ndarray) -> np.ndarray:
+        b, (lo, hi) = self.box, self.y.plotly_range
+        with np.errstate(all="ignore"):
+            v = np.asarray(values, np.float64)
+            v = np.log10(v) if self.y.log else v
+        return b.top + (hi - v) / (hi - lo) * b.height
+
+
+def _draw_axes(draw: ImageDraw.ImageDraw, plot: Plot, picture_width: int) -> None:
+    """Grid lines and tick labels of both axes, and the step axis' title."""
+    s, b, small = SCALE, plot.box, _font(12)
+    for t, text in zip(plot.y.ticks, plot.y.labels):
+        yy = float(plot.py(np.float64(t)))
+        draw.line([(b.left, yy), (b.left + b.width, yy)], fill=GRID, width=s)
+        draw.text((b.left - 6 * s, yy), text, fill=AXIS_TEXT, font=small, anchor="rm")
+    for t, text in zip(plot.x.ticks, plot.x.labels):
+        xx = float(plot.px(np.float64(t)))
+        draw.line([(xx, b.top), (xx, b.top + b.height)], fill=GRID, width=s)
+        half = draw.textlength(text, font=small) / 2
+        xx = min(xx, picture_width - 2 * s - half)  # the last label stays inside the picture
+        draw.text((xx, b.top + b.height + 5 * s), text, fill=AXIS_TEXT, font=small, anchor="mt")
+    draw.text((b.left + b.width / 2, b.top + b.height + 20 * s), "step", fill=AXIS_TEXT,
+              font=small, anchor="mt")
+
+
+def _draw_marks(draw: ImageDraw.ImageDraw, plot: Plot, events: Iterable[tuple[int, dict]]
+                ) -> None:
+    """Live changes as dotted lines, manual steps as shaded bands (at least 2 px wide, so a
+    few steps in a long run still show); labels on up to three rows."""
+    s, b, small = SCALE, plot.box, _font(12)
+    shown = marks.marks(events, plot.x.lo, plot.x.hi)
+    starts = [float(plot.px(np.float64(m.start))) for m in shown]
+    widths = [draw.textlength(m.text, font=small) + 6 * s for m in shown]
+    places = marks.place_labels(starts, widths, b.left + b.width)
+    bottom = b.top + b.height
+    for m, xx, (left, row) in zip(shown, starts, places):
+        if m.end is None:
+            for y in range(b.top, bottom, 6 * s):
+                draw.line([(xx, y), (xx, min(y + 3 * s, bottom))], fill=EVENT, width=s)
+        else:
+            x1 = max(float(plot.px(np.float64(m.end))), xx + 2 * s)
+            draw.rectangle([(xx, b.top), (x1, bottom)], fill=SPAN)
+        draw.text((left + 3 * s, b.top + (2 + 14 * row) * s), m.text, fill=MARK_TEXT, font=small)
+
+
+def _draw_legend(draw: ImageDraw.ImageDraw, entries: Sequence[tuple[str, str]], left: int,
+                 picture_height: int) -> None:
+    """One short line of each colour and its name, in a row under the axis."""
+    s, small, x = SCALE, _font(12), left
+    yy = picture_height - 14 * s
+    for name, colour in entries:
         draw.line([(x, yy), (x + 22 * s, yy)], fill=colour, width=2 * s)
         draw.text((x + 27 * s, yy), name, fill=(50, 50, 50), font=small, anchor="lm")
         x += 27 * s + draw.textlength(name, font=small) + 22 * s
-    return img
 
 
 def _polyline(draw: ImageDraw.ImageDraw, x: np.ndarray, y: np.ndarray, fill: tuple,

@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from . import marks, ticks
 from .snapshot import Frame
 
 MAX_POINTS = 300  # per curve: one per ~2 pixels of a chart; the browser repaints every point of
@@ -66,95 +67,213 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
+def recent(history: dict[str, np.ndarray], last: int | None) -> dict[str, np.ndarray]:
+    """The rows of the last `last` steps of a history (all of it when `last` is None or 0):
+    100 manual steps are a sliver of an 18k-step curve, and the whole chart in the last 1,000."""
+    steps = history["step"]
+    if not last or len(steps) == 0:
+        return history
+    first = int(np.searchsorted(steps, steps[-1] - last, side="right"))
+    return {name: values[first:] for name, values in history.items()}
+
+
+def line(steps: np.ndarray, values: np.ndarray, smoothing: float, log_y: bool
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a chart draws of one series: decimated steps, the raw values (non-positive ones
+    dropped on a log axis) and the smoothed line. Shared by the plotly and picture paths."""
+    s, v = decimate(np.asarray(steps), np.asarray(values))
+    if log_y:
+        v = np.where(v > 0, v, np.nan)
+    return s.astype(np.float64), v, smooth(v, smoothing)
+
+
+def chart_axes(lines: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], with_raw: bool,
+               log_y: bool) -> tuple[ticks.Axis | None, ticks.Axis | None]:
+    """Step and value axes for `lines` (from `line`): the value axis spans the smoothed lines,
+    and the raw values too when they are drawn (`with_raw`). None: nothing to draw."""
+    if not lines:
+        return None, None
+    x = ticks.step_axis(np.concatenate([s for s, _, _ in lines]))
+    y = ticks.value_axis(np.concatenate([v for _, raw, sm in lines
+                                         for v in ((raw, sm) if with_raw else (sm,))]), log_y)
+    return x, y
+
+
+def _axis_layout(axis: ticks.Axis | None, title: str = "") -> dict:
+    """A plotly axis with ticks.py's range, tick values and labels (plotly's own log ticks
+    drop the decade: "5, 2" for 0.5, 0.2); no ticks at all when there is nothing to draw."""
+    out: dict = dict(title=dict(text=title))
+    if axis is None:
+        return dict(out, range=[0, 1], tickmode="array", tickvals=[], showticklabels=False)
+    return dict(out, type="log" if axis.log else "linear", range=axis.plotly_range,
+                tickmode="array", tickvals=list(axis.ticks), ticktext=list(axis.labels))
+
+
+SPAN_FILL = "rgba(255,160,0,0.16)"  # manual steps: a light amber band under the curves
+MARK_TEXT = "#666"
+LABEL_PX, PLOT_PX = 6.5, 520  # rough width of a label character and of a plot, for staggering
+
+
+def _mark_shapes(events: Iterable[tuple[int, dict]], x: ticks.Axis | None
+                 ) -> tuple[list[dict], list[dict]]:
+    """Plotly shapes and labels for the events (marks.py): a dotted line for a live change, a
+    shaded band for manual steps; labels on up to three rows so neighbours do not overlap."""
+    if x is None:
+        return [], []
+    shown = marks.marks(events, x.lo, x.hi)
+    starts = [(m.start - x.lo) / (x.hi - x.lo) for m in shown]
+    places = marks.place_labels(starts, [len(m.text) * LABEL_PX / PLOT_PX for m in shown], 1.0)
+    shapes, notes = [], []
+    for m, start, (left, row) in zip(shown, starts, places):
+        if m.end is None:
+            shapes.append(dict(type="line", x0=m.start, x1=m.start, y0=0, y1=1, yref="paper",
+                               line=dict(color="#999", dash="dot", width=1)))
+        else:
+            shapes.append(dict(type="rect", x0=m.start, x1=m.end, y0=0, y1=1, yref="paper",
+                               fillcolor=SPAN_FILL, line=dict(width=0), layer="below"))
+        notes.append(dict(x=m.start, y=1, yref="paper", yshift=-14 * row, text=m.text,
+                          showarrow=False, font=dict(size=11, color=MARK_TEXT), yanchor="top",
+                          xanchor="left" if left >= start else "right"))
+    return shapes, notes
+
+
 def curves(history: dict[str, np.ndarray], names: Sequence[str], smoothing: float = 0.0,
            log_y: bool = False, title: str = "", events: Iterable[tuple[int, dict]] = (),
            height: int = 300) -> go.Figure:
-    """Line chart of metric series against step, with live changes marked as dotted lines."""
+    """Line chart of metric series against step, with live changes marked as dotted lines and
+    manual steps as shaded bands (marks.py)."""
     traces: list[dict] = []
-    for name in names:
-        s, v = decimate(history["step"], history[name])
-        if log_y:
-            v = np.where(v > 0, v, np.nan)
+    lines = [line(history["step"], history[name], smoothing, log_y) for name in names]
+    for name, (s, v, sm) in zip(names, lines):
         colour = COLOURS.get(name)
         if smoothing > 0:
             traces.append(dict(type="scatter", x=s, y=v, mode="lines", opacity=0.25,
                                line=dict(color=colour, width=1), showlegend=False,
                                hoverinfo="skip"))
-        traces.append(dict(type="scatter", x=s, y=smooth(v, smoothing), mode="lines",
+        traces.append(dict(type="scatter", x=s, y=sm, mode="lines",
                            name=LABELS.get(name, name), line=dict(color=colour, width=2)))
-    shapes, notes = [], []
-    for step, change in events:
-        text = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                         for k, v in change.items())
-        shapes.append(dict(type="line", x0=step, x1=step, y0=0, y1=1, yref="paper",
-                           line=dict(color="#999", dash="dot", width=1)))
-        notes.append(dict(x=step, y=1, yref="paper", text=text, showarrow=False,
-                          font=dict(size=10, color="#666"), xanchor="left", yanchor="top"))
-    return _figure(traces, _step_layout(title, height, log_y, shapes=shapes, annotations=notes))
+    x, y = chart_axes(lines, smoothing > 0, log_y)
+    shapes, notes = _mark_shapes(events, x)
+    return _figure(traces, _step_layout(title, height, x, y, shapes=shapes, annotations=notes))
 
 
 def overlay(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "",
             smoothing: float = 0.6, log_y: bool = False, height: int = 340) -> go.Figure:
     """One metric of several runs on one chart: {run name: (steps, values)}."""
     traces = []
-    for i, (name, (steps, values)) in enumerate(series.items()):
-        s, v = decimate(np.asarray(steps), np.asarray(values))
-        if log_y:
-            v = np.where(v > 0, v, np.nan)
-        traces.append(dict(type="scatter", x=s, y=smooth(v, smoothing), mode="lines", name=name,
+    lines = [line(steps, values, smoothing, log_y) for steps, values in series.values()]
+    for i, (name, (s, _, sm)) in enumerate(zip(series, lines)):
+        traces.append(dict(type="scatter", x=s, y=sm, mode="lines", name=name,
                            line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
-    return _figure(traces, _step_layout(title, height, log_y))
+    x, y = chart_axes(lines, False, log_y)
+    return _figure(traces, _step_layout(title, height, x, y))
 
 
-def _step_layout(title: str, height: int, log_y: bool, **extra) -> dict:
+def _step_layout(title: str, height: int, x: ticks.Axis | None, y: ticks.Axis | None,
+                 **extra) -> dict:
     return dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40, b=10),
-                xaxis=dict(title=dict(text="step")), yaxis=dict(type="log" if log_y else "linear"),
+                xaxis=_axis_layout(x, "step"), yaxis=_axis_layout(y),
                 legend=dict(orientation="h", y=-0.2),
                 uirevision="keep", **extra)  # keep the user's zoom across live updates
 
 
+# D's heatmap: plotly's RdBu (0 red = "fake", 1 blue = "real") without its two darkest ends,
+# mixed 35 % with white so the points and arrows over it stay visible; drawn opaque, so the
+# colour bar shows exactly the colours of the plot.
+FIELD_SCALE = [[i / 8, "rgb({},{},{})".format(*(round(c + 0.35 * (255 - c)) for c in rgb))]
+               for i, rgb in enumerate([(178, 24, 43), (214, 96, 77), (244, 165, 130),
+                                        (253, 219, 199), (247, 247, 247), (209, 229, 240),
+                                        (146, 197, 222), (67, 147, 195), (33, 102, 172)])]
+MESH_JUMP = 0.08  # of the view's width: a grid line breaks where G sends neighbours this far apart
+ARROW = 0.07  # of the view's width: the drawn length of the longest arrows (see arrow_xy)
+ARROW_FULL_PCT = 90  # arrows at or above this percentile of |grad| are drawn at full length
+FONT = 16  # the 2D Lab is read from the back of a room
+
+
+def mesh_xy(manifold: np.ndarray, max_jump: float) -> np.ndarray:
+    """The image of a side x side latent grid (row-major, as latent.latent_grid) as polylines
+    along its rows and columns, NaN-separated for one plotly trace. A segment whose ends land
+    more than `max_jump` apart is left out: G tears the grid there (it jumps between modes),
+    and drawing the segment would be a chord across empty space, not part of a mesh."""
+    side = int(round(np.sqrt(len(manifold))))
+    grid = np.asarray(manifold[: side * side], np.float64).reshape(side, side, 2)
+    lines = [grid[i] for i in range(side)] + [grid[:, j] for j in range(side)]
+    parts = []
+    for ln in lines:
+        far = np.linalg.norm(np.diff(ln, axis=0), axis=1) > max_jump
+        for piece in np.split(ln, np.nonzero(far)[0] + 1):
+            if len(piece) > 1:
+                parts.append(np.vstack([piece, [np.nan, np.nan]]))
+    return np.concatenate(parts) if parts else np.zeros((0, 2))
+
+
+def arrow_xy(start: np.ndarray, vec: np.ndarray, length: float) -> tuple[np.ndarray, float]:
+    """Arrows from `start` along `vec` with V heads, as NaN-separated segments for one trace,
+    and the |vec| drawn at full `length`: the ARROW_FULL_PCT percentile. Length grows with |vec|
+    up to it, and longer ones are drawn at full length, so a few large gradients do not shrink
+    the rest to dots."""
+    norm = np.linalg.norm(vec, axis=1)
+    full = float(np.percentile(norm, ARROW_FULL_PCT)) if len(norm) else 0.0
+    if full <= 0:
+        return np.zeros((0, 2)), 0.0
+    scale = np.minimum(norm, full) / full * length / np.maximum(norm, 1e-12)
+    drawn = vec * scale[:, None]
+    tip = start + drawn
+    back = -drawn * 0.35  # head: two strokes 35 % of the arrow long, 25 degrees off its line
+    left, right = tip + _rotate(back, 25), tip + _rotate(back, -25)
+    gap = np.full_like(start, np.nan)
+    return np.stack([start, tip, left, gap, tip, right, gap], 1).reshape(-1, 2), full
+
+
+def _rotate(v: np.ndarray, degrees: float) -> np.ndarray:
+    """2D vectors (N, 2) turned anticlockwise by `degrees`."""
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    return np.stack([v[:, 0] * c - v[:, 1] * s, v[:, 0] * s + v[:, 1] * c], 1)
+
+
 def lab_view(frame: Frame, real: np.ndarray | None, bounds: Sequence[float], show: set[str],
-             probability: bool = True, height: int = 520, max_fake: int = 1000) -> go.Figure:
+             probability: bool = True, height: int | None = None, max_fake: int = 1000,
+             legend_at: str = "right") -> go.Figure:
     """GAN Lab's picture: D's heatmap, real and generated points, G's gradient arrows and the
-    generator's image of a latent grid (the manifold), each toggled by name in `show`."""
+    generator's image of a latent grid (the manifold), each toggled by name in `show`. No
+    `height`: the chart fills the height its page gives it. The legend sits outside the axes,
+    at their right (with the colour bar) or above them (`legend_at="top"`, narrow columns)."""
     x0, x1, y0, y1 = bounds
     traces: list[dict] = []
     f = frame.field
     if "heatmap" in show and "d" in f:
-        traces.append(dict(type="heatmap", x=f["xs"], y=f["ys"], z=f["d"], colorscale="RdBu",
-                           opacity=0.55, zmin=0 if probability else None,
-                           zmax=1 if probability else None,
-                           colorbar=dict(title=dict(text="D(x)" if probability else "D score"),
-                                         len=0.6)))
+        traces.append(dict(type="heatmap", x=f["xs"], y=f["ys"], z=f["d"], zsmooth="best",
+                           colorscale=FIELD_SCALE, zmin=0 if probability else None,
+                           zmax=1 if probability else None, colorbar=dict(
+                               title=dict(text="D(x)" if probability else "D score",
+                                          font=dict(size=FONT)), tickfont=dict(size=FONT),
+                               len=0.45, y=0, yanchor="bottom", x=1.02, xanchor="left")))
     if "manifold" in show and "manifold" in f:
-        m = f["manifold"]
-        side = int(round(np.sqrt(len(m))))
-        grid = m[: side * side].reshape(side, side, 2)
-        lines = [grid[i] for i in range(side)] + [grid[:, j] for j in range(side)]
-        xy = np.concatenate([np.vstack([ln, [np.nan, np.nan]]) for ln in lines])
+        xy = mesh_xy(f["manifold"], MESH_JUMP * (x1 - x0))
         traces.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines",
-                           name="G manifold", line=dict(color="rgba(120,60,160,0.45)", width=1)))
+                           name="G's image of a<br>latent grid",
+                           line=dict(color="rgba(110,40,170,0.6)", width=1.5)))
     if "real" in show and real is not None:
         traces.append(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers",
-                           name="real", marker=dict(color=REAL, size=4, opacity=0.5)))
+                           name="real", marker=dict(color=REAL, size=5, opacity=0.6)))
     if "fake" in show and frame.points is not None:
         pts = frame.points[:max_fake]
         traces.append(dict(type="scatter", x=pts[:, 0], y=pts[:, 1], mode="markers",
-                           name="generated", marker=dict(color=FAKE, size=4, opacity=0.8)))
+                           name="generated", marker=dict(color=FAKE, size=6, opacity=0.9, line=dict(
+                               color="white", width=0.5))))  # an edge: orange on red shows
     if "arrows" in show and "arrow_vec" in f:
-        start, vec = f["arrow_from"], f["arrow_vec"]
-        norm = np.linalg.norm(vec, axis=1, keepdims=True)
-        unit = vec / np.maximum(norm.max(), 1e-12)  # keep relative lengths
-        tip = start + unit * (x1 - x0) * 0.06
-        seg = np.stack([start, tip, np.full_like(start, np.nan)], 1).reshape(-1, 2)
-        traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines",
-                           name="G's push", line=dict(color="#444", width=1)))
+        seg, full = arrow_xy(f["arrow_from"], f["arrow_vec"], ARROW * (x1 - x0))
+        name = f"G's push: length ∝ |∇|,<br>full length = |∇| ≥ {full:.2g}"
+        traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines", name=name,
+                           line=dict(color="#111", width=1.5)))
+    legend = (dict(x=1.02, xanchor="left", y=1, yanchor="top") if legend_at == "right" else
+              dict(orientation="h", x=1, xanchor="right", y=1.01, yanchor="bottom"))
     return _figure(traces, dict(
-        height=height, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(range=[x0, x1], constrain="domain"),
-        yaxis=dict(range=[y0, y1], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", y=-0.05), uirevision="keep",
-        title=dict(text=f"step {frame.step:,}")))
+        margin=dict(l=10, r=10, t=40, b=10), legend=dict(legend, font=dict(size=FONT)),
+        xaxis=dict(range=[x0, x1], constrain="domain", tickfont=dict(size=FONT)),
+        yaxis=dict(range=[y0, y1], scaleanchor="x", scaleratio=1, tickfont=dict(size=FONT)),
+        uirevision="keep", title=dict(text=f"step {frame.step:,}", font=dict(size=FONT + 4)),
+        **({"height": height} if height else {})))
 
 
 def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[str],

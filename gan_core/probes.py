@@ -12,7 +12,8 @@ from .steps import GanSteps
 
 GRID_SAMPLES = 64  # an 8x8 mosaic of images
 IMAGE_SAMPLES = 500  # images judged per snapshot: enough for 1 % class shares, a few ms of work
-FIELD_SIDE = 48  # discriminator heatmap resolution
+FIELD_SIDE = 80  # discriminator heatmap resolution: 80x80 reads smooth on a projector
+MANIFOLD_SIDE = 41  # latent grid whose image is the 2D Lab's mesh (21: chords between modes)
 ARROWS = 200  # gradient arrows drawn on generated points
 NOISE_SEED = 1234  # fixed noise: every snapshot shows the same z, so change means learning
 
@@ -35,7 +36,7 @@ class Probes:
             gx, gy = np.meshgrid(np.linspace(x0, x1, FIELD_SIDE), np.linspace(y0, y1, FIELD_SIDE))
             self.field_xy = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
             self.axes = (np.linspace(x0, x1, FIELD_SIDE), np.linspace(y0, y1, FIELD_SIDE))
-            self.manifold_z = latent.latent_grid(z_dim)
+            self.manifold_z = latent.latent_grid(z_dim, side=MANIFOLD_SIDE)
         z_spec = [tf.TensorSpec([None, z_dim], tf.float32)]
         x_spec = [tf.TensorSpec([None, *data.shape], tf.float32)]
         # Fixed signatures: any batch size (UI sliders, evaluation) reuses one graph.

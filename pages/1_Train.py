@@ -1,7 +1,7 @@
 """Train: steer the run and watch its curves and samples live."""
 import streamlit as st
 
-from gan_core import render
+from gan_core import figures, render
 from gan_core.losses import LOSSES
 from ui import live, state
 
@@ -13,10 +13,14 @@ st.caption(f"{cfg.title or cfg.dataset} · {cfg.model} · {cfg.loss} loss · bat
            f"z {cfg.z_dim} · run {trainer.run_id}")
 live.controls(trainer)
 live.hparams(trainer)
-c = st.columns([2, 1, 1])
+c = st.columns([2, 1.2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
-log_y = c[1].toggle("Log scale", key="log_y")
-live.interactive_toggle(c[2])
+WINDOWS = {0: "all steps", 100: "last 100 steps", 1_000: "last 1,000 steps",
+           10_000: "last 10,000 steps"}
+last = c[1].selectbox("Show", list(WINDOWS), format_func=WINDOWS.get, key="window",
+                      help="the last steps only: a few manual steps fill the chart")
+log_y = c[2].toggle("Log scale", key="log_y")
+live.interactive_toggle(c[3])
 real = trainer.data.pool[:300] if trainer.data.kind == "points" else None
 bounds = trainer.data.bounds() if real is not None else None
 side = trainer.data.shape[0] if real is None else None
@@ -32,8 +36,8 @@ def scatter_png(frame) -> bytes:
 
 def draw_curves(snap) -> None:
     """Every CURVE_TICKS ticks: the curves change slowly, and re-sending them costs."""
-    h, ev = snap.history, snap.events
-    token = (snap.run_id, live.curve_clock(snap), smoothing, log_y)
+    h, ev = figures.recent(snap.history, last), snap.events
+    token = (snap.run_id, live.curve_clock(snap), smoothing, log_y, last)
     live.curve_chart("loss", token, snap, h, ["d_loss", "g_loss"], smoothing, log_y, "Losses", ev)
     st.caption("Losses do not fall steadily in a GAN: D and G play a game. Watch for a "
                "D loss near 0 (D wins, G learns nothing) or sudden spikes (instability).")

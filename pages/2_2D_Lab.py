@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core import figures
 from gan_core.losses import LOSSES
-from ui import live, state
+from ui import layout, live, state
 
 st.set_page_config(page_title="2D Lab · GANscope", page_icon="🧪", layout="wide")
 st.title("2D Lab")
@@ -20,20 +20,29 @@ show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="
 real = trainer.data.pool[:1000]
 bounds = trainer.data.bounds()
 follow = st.toggle("Follow the latest snapshot", value=True, key="lab_follow")
-st.caption("Blue regions: D says real; red: D says fake. Arrows show where G's loss pushes "
-           "each generated point. The purple mesh is where G sends a grid of latent points: "
-           "folds and stretched cells show how G bends the noise onto the data.")
+st.caption("Arrows show where G's loss pushes each generated point. The purple mesh is where G "
+           "sends a grid of latent points: folds and stretched cells show how G bends the noise "
+           "onto the data; a line breaks where G jumps between neighbouring grid points.")
 if trainer.config.pack > 1:
     st.caption(f"This D judges packs of {trainer.config.pack} samples (PacGAN): the heatmap "
                f"scores each point packed with the same {trainer.config.pack - 1} real "
                "point(s), and the arrows push generated points packed as in training.")
 
 
+def key_line(prob: bool) -> str:
+    """What the colours mean, as the plot draws them (figures.FIELD_SCALE, RdBu: 0 is red)."""
+    d = ("red = D says fake, white = unsure, blue = D says real" if prob else
+         "red = D scores low (fake), blue = high (real)")
+    return f"**Key** · background: {d} · dots: grey = real, orange = generated"
+
+
 def draw_frame(snap, frame) -> None:
     prob = LOSSES.get(snap.hparams["loss"]).probability
     fig = live.memo("lab", (snap.run_id, frame.step, tuple(sorted(show)), prob),
                     lambda: figures.lab_view(frame, real, bounds, show, prob))
-    st.plotly_chart(fig, key="fig_lab")
+    with layout.screen_square("lab_plot"):
+        st.plotly_chart(fig, key="fig_lab", width="stretch", height="stretch")
+    st.caption(key_line(prob))
     m = frame.metrics
     if m:
         st.caption(f"Step {frame.step:,}: {m['modes_captured']} of {m['modes_total']} modes "

@@ -31,7 +31,7 @@ scale = render.display_scale(trainer.data.shape[0], target=96) if images else 1
 def show_points(points, title, key):
     fig = figures.lab_view(Frame(snap.step if at == LATEST else at), trainer.data.pool[:1000],
                            trainer.data.bounds(),
-                           {"real"}, height=380)
+                           {"real"}, height=380, legend_at="top")
     fig.add_scatter(x=points[:, 0], y=points[:, 1], mode="markers+lines", name=title,
                     marker=dict(size=9, color=np.arange(len(points)), colorscale="Viridis"))
     st.plotly_chart(fig, key=key)

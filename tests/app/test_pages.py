@@ -98,6 +98,38 @@ def test_train_page_buttons_move_the_step_counter(tiny):
     assert t.start() is False or t.snapshot.state == "paused"  # still one thread
 
 
+def test_train_page_shows_the_last_steps_on_request(tiny):
+    import json
+
+    t = _with_run(tiny.replace(snapshot_every=100))
+    t.train(steps=240)  # 300 steps, paused: interactive charts
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+
+    def first_step() -> float:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["xaxis"]["range"][0]
+
+    assert first_step() == 1
+    at.selectbox(key="window").select(100).run()
+    assert not at.exception, at.exception
+    assert first_step() == 201  # the memoised figure follows the window
+
+
+def test_2d_lab_fills_the_screen_and_says_what_its_colours_mean(tiny):
+    import json
+
+    t = _with_run(tiny)
+    at = app("pages/2_2D_Lab.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert not at.exception, at.exception
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert "height" not in layout  # the chart takes the screen-high container's height
+    key = [c.value for c in at.caption if c.value.startswith("**Key**")]
+    assert key and "red = D says fake" in key[0] and "blue = D says real" in key[0]
+
+
 def test_bad_live_setting_shows_an_error_and_changes_nothing(tiny):
     from ui import state
 
