@@ -89,8 +89,9 @@ class Recorder:
         self.history.append(np.arange(first, first + len(rows)), rows)
         self.store.append_metrics(METRICS, first, rows)
 
-    def add_event(self, change: dict[str, Any]) -> None:
-        self.events = self.events + ((self.at(), dict(change)),)
+    def add_event(self, change: dict[str, Any], step: int | None = None) -> None:
+        """A mark on the curves at `step` (default: now): a live change, or manual steps."""
+        self.events = self.events + ((self.at() if step is None else step, dict(change)),)
 
     def add_frame(self) -> None:
         """A snapshot at the current step: in memory, on disk, and every stride a kept

@@ -46,6 +46,7 @@ class _Orders:
     until: int | None = None
     steps: int = 0
     which: str = "both"
+    marked: bool = False  # the steps were asked for by hand: the curves mark them
     hparams: dict[str, Any] = field(default_factory=dict)
 
 
@@ -140,6 +141,7 @@ class Trainer:
                 o.run, o.cancel, o.steps, o.until = change["run"], True, 0, change.get("until")
             if "steps" in change:
                 o.run, o.steps, o.which = False, o.steps + change["steps"], change["which"]
+                o.marked = o.marked or change["mark"]
             self._orders_cond.notify_all()
             return o.seq
 
@@ -154,13 +156,14 @@ class Trainer:
             raise ConfigError(f"until must be a positive step number, got {until!r}")
         return self._post(run=True, until=until)
 
-    def step(self, n: int = 1, which: str = "both") -> int:
-        """Train exactly `n` more steps, then pause. which: "both", "d" (D only), "g" (G only)."""
+    def step(self, n: int = 1, which: str = "both", mark: bool = True) -> int:
+        """Train exactly `n` more steps, then pause. which: "both", "d" (D only), "g" (G only).
+        `mark`: leave a band on the curves (manual steps; `train` does not)."""
         if which not in MODES:
             raise ConfigError(f"which must be one of {', '.join(MODES)}, got {which!r}")
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000_000:
             raise ConfigError(f"step count must be a whole number from 1 to 10,000,000, got {n!r}")
-        return self._post(steps=n, which=which)
+        return self._post(steps=n, which=which, mark=mark)
 
     def set_hparams(self, **changes: Any) -> int:
         """Change learning rates, D steps per G step, loss, ... live. Validated here, so a bad
@@ -218,7 +221,7 @@ class Trainer:
             raise ConfigError(f"seconds must be a positive number, got {seconds!r}")
         self.start(paused=True)
         deadline = time.monotonic() + (seconds or 0.0)
-        cid = self.step(steps) if steps is not None else self.resume()
+        cid = self.step(steps, mark=False) if steps is not None else self.resume()
 
         def done(s: Snapshot) -> bool:
             if s.state in ("error", "stopped"):
@@ -325,6 +328,11 @@ class Trainer:
             self._save()
         if o.steps:
             self._state, self._message = "paused", ""
+            if o.marked:  # a band from the first of these steps to the last (gan_core.marks)
+                first = self.recorder.at() + self._pending
+                who = {"both": "D+G", "d": "D", "g": "G"}[o.which]
+                self.recorder.add_event({"manual": f"{who} x{o.steps}", "until": first + o.steps},
+                                        step=first)
             self._pending += o.steps
             self._pending_mode = o.which
         self._handled = o.seq

@@ -173,3 +173,18 @@ def test_a_packed_run_draws_the_2d_lab_fields_and_reopens(tiny, runs_dir):
     assert again.config.pack == 2 and again.snapshot.step == 30
     again.train(steps=5)
     again.stop()
+
+
+def test_manual_steps_and_live_changes_leave_marks_that_survive_a_reopen(tiny, runs_dir):
+    t = Trainer(tiny, runs_dir=runs_dir)
+    t.train(steps=10)  # a script's budget: no mark
+    cid = t.step(5, which="d")
+    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
+    t.set_hparams(lr_g=5e-4)
+    cid = t.step(3)
+    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
+    marks = [(10, {"manual": "D x5", "until": 15}), (15, {"lr_g": 5e-4}),
+             (15, {"manual": "D+G x3", "until": 18})]
+    assert list(t.snapshot.events) == marks
+    assert t.stop()
+    assert list(Trainer.open(t.store.path).snapshot.events) == marks
