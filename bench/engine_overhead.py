@@ -17,8 +17,8 @@ from common import gan_step_flops, matmul_peak_gflops, np, seed, tf
 
 from gan_core import RunConfig, Trainer
 from gan_core.data import load_dataset
+from gan_core.gan import use_xla
 from gan_core.models import build_discriminator, build_generator
-from gan_core.steps import use_xla
 
 
 def bare_steps_per_sec(cfg: RunConfig, seconds: float) -> tuple[float, float]:
@@ -68,9 +68,9 @@ def trainer_steps_per_sec(cfg: RunConfig, seconds: float, runs: Path) -> float:
     t = Trainer(cfg, runs_dir=runs)
     t.start()
     t.wait(lambda s: s.step >= cfg.snapshot_every + 1, timeout=600)  # past tracing
-    s0, t0 = t.snapshot.step, time.perf_counter()
+    s0, t0 = t.state.step, time.perf_counter()
     time.sleep(seconds)
-    s1, t1 = t.snapshot.step, time.perf_counter()
+    s1, t1 = t.state.step, time.perf_counter()
     t.stop()
     return (s1 - s0) / (t1 - t0)
 

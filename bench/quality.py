@@ -102,7 +102,7 @@ def main() -> int:
         trainer.stop()
         print(f"dataset={args.dataset} seed={args.seed} model={cfg.model} loss={cfg.loss} "
               f"batch={cfg.batch} steps={snap.step} wall={wall:.1f}s (start-up {setup:.1f}s) "
-              f"train={snap.elapsed:.1f}s state={snap.state}")
+              f"train={snap.elapsed:.1f}s state={snap.status}")
         if snap.message:
             print("message:", snap.message)
         data = trainer.data
@@ -124,11 +124,11 @@ def main() -> int:
             return 1
         import keras
 
-        from gan_core import render
+        from gan_core.views import pillow_images
 
         g = keras.models.load_model(gen_path, safe_mode=True)
         z = np.random.default_rng(JUDGE_SEED).standard_normal((SAMPLES, cfg.z_dim)).astype("float32")
-        fake = render.to_uint8(g.predict(z, batch_size=500, verbose=0))
+        fake = pillow_images.to_uint8(g.predict(z, batch_size=500, verbose=0))
     judge, features, acc, real_conf = make_judge(data.pool, data.labels)
     n_classes = int(data.labels.max()) + 1
     classes, confident = judge_images(judge.predict_proba(features(fake)), n_classes)

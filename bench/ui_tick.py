@@ -17,16 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import seed
-
 import plotly.io
 import plotly.tools
+from common import seed
 
-from gan_core import Trainer, figures, render
-from gan_core.curve_image import curve_jpeg
-from gan_core.defaults import defaults_for
 from devtools.app_server import CHROMIUM, CHROMIUM_ARGS, app_server
-
+from gan_core import Trainer
+from gan_core.runs import Runs
+from gan_core.store import RunStore
+from gan_core.defaults import defaults_for
+from gan_core.views import pillow_images, plotly_charts
+from gan_core.views.pillow_charts import curve_jpeg
 
 
 def send(fig) -> int:
@@ -38,22 +39,22 @@ def send(fig) -> int:
 def tick(trainer: Trainer, interactive: bool = False) -> int:
     """One curve tick of the Train page (the costliest: every CURVE_TICKS-th tick): its three
     curves, as pictures (the default while training) or as plotly figures, and the samples."""
-    snap = trainer.snapshot
+    snap = trainer.state
     h, ev = snap.history, snap.events
     charts = ((["d_loss", "g_loss"], False, "Losses"), (["d_real", "d_fake"], False, "D"),
               (["d_grad_norm", "g_grad_norm"], True, "grad"))
     if interactive:
-        size = sum(send(figures.curves(h, names, 0.6, log_y, title, ev))
+        size = sum(send(plotly_charts.curves(h, names, 0.6, log_y, title, ev))
                    for names, log_y, title in charts)
     else:
         size = sum(len(curve_jpeg(h, names, 0.6, log_y, title, ev)) for names, log_y, title in charts)
-    frame = snap.frame
-    if frame.grid is not None:
-        scale = render.display_scale(trainer.data.shape[0])
-        size += len(render.png_bytes(render.tile_scaled(frame.grid, scale)))
+    snapshot = snap.snapshot
+    if snapshot.grid is not None:
+        scale = pillow_images.display_scale(trainer.data.shape[0])
+        size += len(pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, scale)))
     else:  # the Train page draws the 2D view as a PNG
-        size += len(render.png_bytes(render.scatter_image(
-            frame.points[:500], trainer.data.bounds(), trainer.data.pool[:300], size=420, dot=3)))
+        size += len(pillow_images.png_bytes(pillow_images.scatter_image(
+            snapshot.points[:500], trainer.data.bounds(), trainer.data.pool[:300], size=420, dot=3)))
     return size
 
 
@@ -76,11 +77,9 @@ def tick_ms(dataset: str, steps: int, runs: Path) -> dict[bool, tuple[float, int
 
 
 def last_step(runs: Path) -> int:
-    files = list(runs.glob("*/metrics.csv"))
-    if not files:
-        return 0
-    lines = files[0].read_text().splitlines()
-    return int(float(lines[-1].split(",")[0])) if len(lines) > 1 else 0
+    """The newest step the server's run has recorded (it trains in another process)."""
+    infos = Runs(runs).list()
+    return RunStore(runs / infos[0].run_id).last_recorded_step() if infos else 0
 
 
 def cpu_seconds() -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Headless GANscope: train, resume, evaluate and export runs; the app reads the same folders.
 
-    python -m gan_core presets
-    python -m gan_core train [--preset NAME] [--dataset NAME_OR_PATH] [--loss NAME] [--model NAME]
+    python -m gan_core datasets
+    python -m gan_core train [--dataset NAME_OR_PATH] [--loss NAME] [--model NAME]
                              [--steps N | --minutes M] [--seed S] [--runs-dir DIR] [--set key=value ...]
     python -m gan_core resume RUN_DIR [--steps N | --minutes M]
     python -m gan_core eval RUN_DIR [--json]
@@ -30,9 +30,8 @@ def _budget(p: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m gan_core", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("presets", help="list presets and datasets")
+    sub.add_parser("datasets", help="list the datasets, their defaults, and the losses")
     t = sub.add_parser("train", help="start a new run")
-    t.add_argument("--preset")
     t.add_argument("--dataset", help="dataset name or a path to your own files")
     t.add_argument("--loss")
     t.add_argument("--model")
@@ -82,27 +81,25 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def cmd_presets(args) -> int:
+def cmd_datasets(args) -> int:
     from .data import DATASETS
+    from .defaults import defaults_for
     from .losses import LOSSES
-    from .presets import PRESETS
 
-    for name in PRESETS:
-        p = PRESETS.get(name)
-        print(f"{name:16} {p.title}: {p.summary}")
-    print("datasets:", ", ".join(DATASETS.names()), "(or a path to your own files)")
-    print("losses:  ", ", ".join(LOSSES.names()))
+    for name in DATASETS.names():
+        c = defaults_for(name)
+        print(f"{name:16} {c.model} {c.width}x{c.depth}, {c.loss}, lr_d {c.lr_d:g}, "
+              f"lr_g {c.lr_g:g}, batch {c.batch}, z {c.z_dim}")
+    print("or a path to your own files: IDX .gz, .npz, a folder or .zip of images")
+    print("losses:", ", ".join(LOSSES.names()))
     return 0
 
 
 def _config(args):
     from .data import resolve_dataset
     from .defaults import defaults_for
-    from .presets import PRESETS
 
-    if args.preset and args.dataset:
-        raise GanscopeError("give --preset or --dataset, not both")
-    cfg = PRESETS.get(args.preset).make() if args.preset else defaults_for(args.dataset or "ring8")
+    cfg = defaults_for(args.dataset or "ring8")
     changes = {k: getattr(args, k) for k in ("loss", "model", "seed") if getattr(args, k) is not None}
     cfg = cfg.replace(**changes).with_text(args.set)
     # A path given through --set is stored absolute too, so eval/resume work from anywhere.
@@ -145,14 +142,14 @@ def _train(trainer, steps: int | None, seconds: float | None) -> int:
         print(trainer.store.path.resolve())
         return 130
     stopped = trainer.stop()
-    snap = trainer.snapshot
+    snap = trainer.state
     if snap.message:
         print(snap.message, file=sys.stderr)
     if not stopped:
         print("error: the training thread did not stop in time; the last checkpoint is on disk",
               file=sys.stderr)
     print(trainer.store.path.resolve())
-    return 1 if snap.state == "error" or snap.message or not stopped else 0
+    return 1 if snap.status == "error" or snap.message or not stopped else 0
 
 
 def cmd_train(args) -> int:
@@ -178,7 +175,7 @@ def _open(run_dir: str):
     from .trainer import Trainer
 
     trainer = Trainer.open(run_dir)
-    for note in trainer.snapshot.warnings:
+    for note in trainer.state.warnings:
         print(f"warning: {note}", file=sys.stderr)
     return trainer
 
@@ -213,7 +210,7 @@ def _write(dest: Path, write) -> None:
 
 
 def cmd_export(args) -> int:
-    from . import render
+    from .views import pillow_images
 
     if not (args.gif or args.generator or args.csv):
         raise GanscopeError("nothing to export: give --gif, --generator and/or --csv")
@@ -226,7 +223,7 @@ def cmd_export(args) -> int:
         trainer.store.copy_metrics(outputs["csv"])
         print(f"wrote {args.csv}")
     if "gif" in outputs:
-        frames = trainer.snapshot.frames
+        frames = trainer.state.snapshots
         if len(frames) < 2:
             raise GanscopeError(f"run {trainer.run_id} has {len(frames)} snapshot(s): train it "
                                 "before exporting an animation")
@@ -234,8 +231,8 @@ def cmd_export(args) -> int:
             pics = [f.grid for f in frames]
         else:
             bounds, real = trainer.data.bounds(), trainer.data.pool[:1000]
-            pics = [render.scatter_image(f.points[:1000], bounds, real) for f in frames]
-        _write(outputs["gif"], lambda p: p.write_bytes(render.gif_bytes(pics)))
+            pics = [pillow_images.scatter_image(f.points[:1000], bounds, real) for f in frames]
+        _write(outputs["gif"], lambda p: p.write_bytes(pillow_images.gif_bytes(pics)))
         print(f"wrote {args.gif} ({len(pics)} frames)")
     if "generator" in outputs:
         _write(outputs["generator"], trainer.export_generator)
@@ -244,7 +241,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_lessons(args) -> int:
-    from . import lesson_runs  # noqa: F401  (registers the lessons)
     from .lessons import LESSONS, table, verify
 
     names = args.only or LESSONS.names()
@@ -271,5 +267,5 @@ def cmd_lessons(args) -> int:
     return 0 if ok else 1
 
 
-COMMANDS = {"presets": cmd_presets, "lessons": cmd_lessons, "train": cmd_train, "resume": cmd_resume,
+COMMANDS = {"datasets": cmd_datasets, "lessons": cmd_lessons, "train": cmd_train, "resume": cmd_resume,
             "eval": cmd_eval, "export": cmd_export}

@@ -5,8 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from . import classifier, diagnostics, latent, render
 from .trainer import Trainer
+from . import classifier, diagnostics, latent
+from .views import pillow_images
 
 EVAL_SEED = 2024
 
@@ -15,8 +16,8 @@ def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> di
     """Metrics of the weights the trainer holds now, with the step they are at."""
     trainer.require_weights()  # never evaluate untrained weights as the run
     cfg, data = trainer.config, trainer.data
-    x = trainer.probes.sample(latent.noise(EVAL_SEED, samples, cfg.z_dim))
-    out: dict[str, Any] = {"run_id": trainer.run_id, "step": trainer.snapshot.step,
+    x = trainer.observer.sample(latent.noise(EVAL_SEED, samples, cfg.z_dim))
+    out: dict[str, Any] = {"run_id": trainer.run_id, "step": trainer.state.step,
                            "dataset": cfg.dataset, "loss": cfg.loss}
     if not np.isfinite(x).all():
         out["error"] = "the generator produces NaN/Inf"
@@ -25,6 +26,6 @@ def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> di
         out.update(diagnostics.mixture_metrics(x, data.centers, data.std))
     if data.kind == "images":
         judge = classifier.for_dataset(data) if data.labels is not None else None
-        out.update(diagnostics.image_metrics(render.to_uint8(x), data, judge,
-                                             dup_threshold=trainer.probes.dup_threshold))
+        out.update(diagnostics.image_metrics(pillow_images.to_uint8(x), data, judge,
+                                             dup_threshold=trainer.observer.dup_threshold))
     return out

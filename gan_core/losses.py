@@ -10,7 +10,7 @@ from typing import Callable
 
 import tensorflow as tf
 
-from .catalog import Catalog
+from .registry import Registry
 
 LossFn = Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
 
@@ -25,7 +25,7 @@ class LossSpec:
     summary: str = ""
 
 
-LOSSES: Catalog[LossSpec] = Catalog("loss")
+LOSSES: Registry[LossSpec] = Registry("loss")
 
 
 def minimax(d_real: tf.Tensor, d_fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:

@@ -14,29 +14,29 @@ import numpy as np
 
 from .config import RunConfig
 from .errors import StoreError
-from .probes import Probes
-from .snapshot import Frame, History
-from .steps import METRICS, GanSteps
+from .gan import METRICS, Gan
+from .observer import Observer
+from .run_state import History, Snapshot
 from .store import RunStore
 
 
 class Recorder:
-    def __init__(self, config: RunConfig, steps: GanSteps, probes: Probes, store: RunStore) -> None:
-        self.config, self.steps, self.probes, self.store = config, steps, probes, store
+    def __init__(self, config: RunConfig, gan: Gan, observer: Observer, store: RunStore) -> None:
+        self.config, self.gan, self.observer, self.store = config, gan, observer, store
         self.history = History(METRICS)
-        self.frames: tuple[Frame, ...] = ()
+        self.snapshots: tuple[Snapshot, ...] = ()
         self.events: tuple[tuple[int, dict[str, Any]], ...] = ()  # (step, live changes then)
         self.warnings: tuple[str, ...] = ()  # what opening the run had to skip
         self.weights_lost = False  # history on disk but no checkpoint: nothing to evaluate
-        self._ckpt = store.checkpoint_manager(steps.checkpoint())
-        self._keyframe_stride = config.snapshot_every
+        self._ckpt = store.checkpoint_manager(gan.checkpoint())
+        self._kept_stride = config.snapshot_every
         self._saved_step: int | None = None  # the newest checkpoint's step
         self._spare: tuple[int, Any] | None = None  # (step, generator) for sample_at
         self._spare_lock = threading.Lock()  # guards _spare: any page thread may sample
 
     def at(self) -> int:
         """The step the weights are at."""
-        return int(self.steps.step.numpy())
+        return int(self.gan.global_step.numpy())
 
     # ---- opening (read-only) -------------------------------------------------------------------
     def restore(self) -> dict[str, Any]:
@@ -58,10 +58,10 @@ class Recorder:
             rows = rows[rows[:, 0] <= limit] if len(rows) else rows
         if len(rows):
             self.history.append(rows[:, 0].astype(np.int64), rows[:, 1:])
-        self.frames = tuple(self.store.read_frames(limit))
-        kept = self.store.keyframe_steps(limit)
+        self.snapshots = tuple(self.store.read_snapshots(limit))
+        kept = self.store.kept_generator_steps(limit)
         if len(kept) > 1:  # continue the thinning where it was
-            self._keyframe_stride = max(self.config.snapshot_every, int(min(np.diff(kept))))
+            self._kept_stride = max(self.config.snapshot_every, int(min(np.diff(kept))))
         status = self.store.read_status()
         events = status.get("events", [])
         if isinstance(events, list):
@@ -81,8 +81,8 @@ class Recorder:
         self.store.drop_after(self.at())
         if self._saved_step is None:
             self.checkpoint()
-        if not self.frames:
-            self.add_frame()
+        if not self.snapshots:
+            self.take_snapshot()
 
     def record(self, first: int, rows: np.ndarray) -> None:
         """Per-step metrics of one compiled call (steps first .. first + len(rows) - 1)."""
@@ -93,16 +93,16 @@ class Recorder:
         """A mark on the curves at `step` (default: now): a live change, or manual steps."""
         self.events = self.events + ((self.at() if step is None else step, dict(change)),)
 
-    def add_frame(self) -> None:
+    def take_snapshot(self) -> None:
         """A snapshot at the current step: in memory, on disk, and every stride a kept
         generator."""
-        frame = self.probes.frame(self.at())
-        self.store.write_frame(frame)
+        snapshot = self.observer.snapshot(self.at())
+        self.store.write_snapshot(snapshot)
         self.store.flush()
-        self.frames = self.frames + (frame,)
-        if frame.step % self._keyframe_stride == 0:  # checked first: get_weights() copies
-            self._keyframe_stride = self.store.write_keyframe(
-                frame.step, self.steps.sampler.get_weights(), self._keyframe_stride)
+        self.snapshots = self.snapshots + (snapshot,)
+        if snapshot.step % self._kept_stride == 0:  # checked first: get_weights() copies
+            self._kept_stride = self.store.keep_generator(
+                snapshot.step, self.gan.sampler.get_weights(), self._kept_stride)
 
     @property
     def unsaved(self) -> bool:
@@ -113,7 +113,7 @@ class Recorder:
         """Flush metrics and save the weights, unless they are not finite (a diverged run keeps
         its last good checkpoint). Returns whether a checkpoint was written."""
         self.store.flush()
-        if not all(np.isfinite(w).all() for w in self.steps.g.get_weights()):
+        if not all(np.isfinite(w).all() for w in self.gan.g.get_weights()):
             return False
         self.store.save_checkpoint(self._ckpt, self.at())
         self._saved_step = self.at()
@@ -129,14 +129,14 @@ class Recorder:
         back = self._saved_step = self.at()
         self.store.drop_after(back)
         self.history.truncate(back)
-        self.frames = tuple(f for f in self.frames if f.step <= back)
+        self.snapshots = tuple(f for f in self.snapshots if f.step <= back)
         self.events = tuple(e for e in self.events if e[0] <= back)
         return back
 
     # ---- kept generators (any thread) ----------------------------------------------------------
     def kept_steps(self) -> list[int]:
-        """Steps whose generator weights are kept (at most store.MAX_KEYFRAMES, evenly spaced)."""
-        return self.store.keyframe_steps(None if self.weights_lost else self.at())
+        """Steps whose generator weights are kept (at most store.MAX_KEPT_GENERATORS, evenly spaced)."""
+        return self.store.kept_generator_steps(None if self.weights_lost else self.at())
 
     def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
         """G(z) with the generator weights kept for `step`, in model space. A spare generator,
@@ -145,9 +145,9 @@ class Recorder:
 
         with self._spare_lock:
             if self._spare is None or self._spare[0] != step:
-                weights = self.store.read_keyframe(step)
+                weights = self.store.read_kept_generator(step)
                 g = self._spare[1] if self._spare else build_generator(
-                    self.config, self.steps.shape, self.steps.images)
+                    self.config, self.gan.shape, self.gan.images)
                 g.set_weights(weights)
                 self._spare = (step, g)
             return self._spare[1](np.asarray(z, np.float32), training=False).numpy()

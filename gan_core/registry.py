@@ -1,156 +1,57 @@
-"""RunRegistry: the runs alive in this process, by id, and the ones saved on disk.
+"""One small name -> object registry used for losses, datasets, models, metrics and presets.
 
-One per process: the UI holds it with st.cache_resource, so every tab (and every student on
-the class network) sees the same live runs and no tab can start a second thread for one.
+The config validator and the UI's select boxes both read `names()`, so a new entry shows up
+everywhere at once, and an unknown name is always answered with the list of valid ones.
 """
 from __future__ import annotations
 
-import re
-import shutil
-import threading
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Generic, Iterator, TypeVar
 
-import numpy as np
+from .errors import ConfigError
 
-from .config import RunConfig
-from .errors import StoreError
-from .snapshot import Frame
-from .store import RunStore, runs_dir_default
-from .trainer import Trainer
-
-RUN_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    run_id: str
-    title: str
-    dataset: str
-    loss: str
-    step: int
-    state: str
-    live: bool
+class Registry(Generic[T]):
+    """An ordered mapping of names to objects, with helpful errors."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str, item: T | None = None):
+        """Add `item` under `name`; usable directly or as a decorator."""
+        if item is not None:
+            self._add(name, item)
+            return item
+
+        def decorator(obj: T) -> T:
+            self._add(name, obj)
+            return obj
+
+        return decorator
+
+    def _add(self, name: str, item: T) -> None:
+        if name in self._items:
+            raise ValueError(f"{self.kind} {name!r} is registered twice")
+        self._items[name] = item
+
+    def get(self, name: str) -> T:
+        """The object called `name`, or a ConfigError listing the valid names."""
+        try:
+            return self._items[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}"
+            ) from None
+
+    def names(self) -> list[str]:
+        return list(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
 
 
-class RunRegistry:
-    def __init__(self, runs_dir: Path | str | None = None) -> None:
-        self.runs_dir = Path(runs_dir) if runs_dir is not None else runs_dir_default()
-        self._lock = threading.Lock()  # guards _runs; held while a run is built or opened
-        self._runs: dict[str, Trainer] = {}
-
-    def create(self, cfg: RunConfig) -> Trainer:
-        """A new run (not started). Raises ConfigError / DatasetError for bad input."""
-        trainer = Trainer(cfg, runs_dir=self.runs_dir)
-        with self._lock:
-            self._runs[trainer.run_id] = trainer
-        return trainer
-
-    def get(self, run_id: str) -> Trainer:
-        """The live run, or the saved one reopened (once, whichever tab asks first)."""
-        with self._lock:
-            if run_id in self._runs:
-                return self._runs[run_id]
-            trainer = Trainer.open(self._path(run_id))
-            self._runs[run_id] = trainer
-            return trainer
-
-    def live(self, run_id: str) -> Trainer | None:
-        with self._lock:
-            return self._runs.get(run_id)
-
-    def lesson_runs(self, name: str) -> dict[str, Trainer]:
-        """The newest live run of each role of lesson `name`, by run label."""
-        with self._lock:
-            runs = sorted(self._runs.items())  # run ids start with their creation time
-        out: dict[str, Trainer] = {}
-        for _, trainer in runs:
-            lesson, _, label = trainer.config.lesson.partition("/")
-            if lesson == name:
-                out[label] = trainer
-        return out
-
-    def list(self) -> list[RunInfo]:
-        """Every readable run, newest first (see `scan` for the ones skipped)."""
-        return self.scan()[0]
-
-    def scan(self) -> tuple[list[RunInfo], list[str]]:
-        """Every run, newest first: live ones from memory, the rest from their folders; and
-        a one-line note per folder that could not be read (skipped, never fatal)."""
-        with self._lock:
-            live = dict(self._runs)
-        ids = set(live)
-        if self.runs_dir.is_dir():
-            ids |= {p.name for p in self.runs_dir.iterdir() if (p / "config.json").is_file()}
-        infos, skipped = [], []
-        for run_id in sorted(ids, reverse=True):
-            try:
-                infos.append(self._info(run_id, live.get(run_id)))
-            except Exception as exc:  # one damaged folder must not hide the others
-                skipped.append(str(exc) if isinstance(exc, StoreError)
-                               else f"run {run_id}: {type(exc).__name__}: {exc}")
-        return infos, skipped
-
-    def _info(self, run_id: str, trainer: Trainer | None) -> RunInfo:
-        if trainer is not None:
-            s = trainer.snapshot
-            return RunInfo(run_id, s.config.title or s.config.dataset, s.config.dataset,
-                           s.config.loss, s.step, s.state, True)
-        store = RunStore(self.runs_dir / run_id)
-        cfg = store.config()
-        status = store.read_status()
-        step = status.get("step", 0)
-        if isinstance(step, bool) or not isinstance(step, int):
-            raise StoreError(f"run {run_id}: status.json has a step that is not a whole number "
-                             f"({step!r})")
-        state = str(status.get("state", "saved"))
-        state = "saved" if state in ("running", "paused", "idle", "stopped") else state
-        return RunInfo(run_id, cfg.title or cfg.dataset, cfg.dataset, cfg.loss, step, state,
-                       False)
-
-    def history(self, run_id: str) -> dict:
-        """{"step": ..., metric: ...} of a run: from memory when it is live, else read-only
-        from its folder."""
-        trainer = self.live(run_id)
-        if trainer is not None:
-            return trainer.snapshot.history
-        names, data = RunStore(self._path(run_id)).read_metrics()
-        return {"step": data[:, 0] if len(names) else np.zeros(0),
-                **{c: data[:, i + 1] for i, c in enumerate(names)}}
-
-    def latest_frame(self, run_id: str) -> Frame | None:
-        """A run's newest snapshot: from memory when it is live, else from its folder."""
-        trainer = self.live(run_id)
-        if trainer is not None:
-            return trainer.snapshot.frame
-        return RunStore(self._path(run_id)).latest_frame()
-
-    def config(self, run_id: str) -> RunConfig:
-        trainer = self.live(run_id)
-        return trainer.config if trainer is not None else RunStore(self._path(run_id)).config()
-
-    def metrics_csv(self, run_id: str) -> bytes | None:
-        """metrics.csv as it is on disk (for a download), None before the first flush."""
-        return RunStore(self._path(run_id)).metrics_bytes()
-
-    def delete(self, run_id: str) -> None:
-        path = self._path(run_id)
-        with self._lock:
-            trainer = self._runs.pop(run_id, None)
-        if trainer is not None:
-            trainer.stop()
-        shutil.rmtree(path, ignore_errors=True)
-
-    def stop_all(self) -> None:
-        with self._lock:
-            runs = list(self._runs.values())
-        for t in runs:
-            t.stop()
-
-    def _path(self, run_id: str) -> Path:
-        if not RUN_ID.match(run_id) or run_id in (".", ".."):
-            raise StoreError(f"not a run id: {run_id!r}")
-        path = self.runs_dir / run_id
-        if not (path / "config.json").is_file():
-            raise StoreError(f"no saved run {run_id!r} in {self.runs_dir}")
-        return path

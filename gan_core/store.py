@@ -6,7 +6,7 @@
                     frames/step_*.png    the fixed-noise mosaic per snapshot (images)
                     frames/step_*.npz    points and fields per snapshot (2D)
                     diagnostics.jsonl    one JSON object per snapshot
-                    weights/step_*.npz   G's weights at up to MAX_KEYFRAMES evenly spaced steps
+                    weights/step_*.npz   G's weights at up to MAX_KEPT_GENERATORS evenly spaced steps
                     checkpoints/         tf.train.Checkpoint files (weights, optimizers, step)
                     lock                 held (flock) by the one process training the run
 
@@ -36,11 +36,11 @@ from PIL import Image
 
 from .config import RunConfig
 from .errors import GanscopeError, StoreError
-from .snapshot import Frame
+from .run_state import Snapshot
 
 log = logging.getLogger(__name__)
 
-MAX_KEYFRAMES = 40  # generator weights kept per run, for looking at earlier snapshots
+MAX_KEPT_GENERATORS = 40  # generator weights kept per run, for looking at earlier snapshots
 
 
 def runs_dir_default() -> Path:
@@ -250,6 +250,22 @@ class RunStore:
                                  f"(line {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''})")
         return names, np.array(rows, np.float64).reshape(-1, len(names) + 1)
 
+    def last_recorded_step(self) -> int:
+        """The step of metrics.csv's last whole row (0 before any), reading only its tail:
+        cheap enough to poll while another process trains the run."""
+        try:
+            with open(self.path / "metrics.csv", "rb") as fh:
+                fh.seek(max(0, fh.seek(0, os.SEEK_END) - 4096))
+                tail = fh.read().decode(errors="replace").split("\n")[:-1]  # whole lines only
+        except FileNotFoundError:
+            return 0
+        for line in reversed(tail):
+            try:
+                return int(float(line.split(",", 1)[0]))
+            except ValueError:
+                continue  # the header, or a damaged line
+        return 0
+
     def metrics_bytes(self) -> bytes | None:
         try:
             return (self.path / "metrics.csv").read_bytes()
@@ -266,24 +282,24 @@ class RunStore:
         except OSError as exc:
             raise StoreError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 
-    # ---- frames and diagnostics -------------------------------------------------------------------
-    def write_frame(self, frame: Frame) -> None:
-        stem = self.path / "frames" / f"step_{frame.step:09d}"
-        if frame.grid is not None:
-            img = frame.grid.squeeze(-1) if frame.grid.shape[-1] == 1 else frame.grid
+    # ---- snapshots and diagnostics -------------------------------------------------------------------
+    def write_snapshot(self, snapshot: Snapshot) -> None:
+        stem = self.path / "frames" / f"step_{snapshot.step:09d}"
+        if snapshot.grid is not None:
+            img = snapshot.grid.squeeze(-1) if snapshot.grid.shape[-1] == 1 else snapshot.grid
             _atomic(stem.with_suffix(".png"),
                     lambda tmp: Image.fromarray(img).save(tmp, format="PNG"))
-        if frame.points is not None:
-            arrays = {"points": frame.points, **{f"field_{k}": v for k, v in frame.field.items()}}
+        if snapshot.points is not None:
+            arrays = {"points": snapshot.points, **{f"field_{k}": v for k, v in snapshot.field.items()}}
             _atomic(stem.with_suffix(".npz"), lambda tmp: _savez(tmp, arrays, compressed=True))
         _append(self.path / "diagnostics.jsonl",
-                json.dumps({"step": frame.step, **frame.metrics}) + "\n")
+                json.dumps({"step": snapshot.step, **snapshot.metrics}) + "\n")
 
     def _stepped(self, folder: str) -> Iterator[Path]:
         d = self.path / folder
         return iter(sorted(d.glob("step_*"))) if d.is_dir() else iter(())
 
-    def read_frames(self, max_step: int | None = None) -> list[Frame]:
+    def read_snapshots(self, max_step: int | None = None) -> list[Snapshot]:
         """Snapshots up to `max_step`, oldest first; unreadable ones skipped with a warning."""
         metrics: dict[int, dict[str, Any]] = {}
         diag = self.path / "diagnostics.jsonl"
@@ -294,7 +310,7 @@ class RunStore:
                     metrics[int(row.pop("step"))] = row
                 except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a torn line: its snapshot shows no diagnostics
-        frames, bad = [], []
+        snapshots, bad = [], []
         for f in self._stepped("frames"):
             step = _step_of(f)
             if step is None or (max_step is not None and step > max_step):
@@ -302,62 +318,62 @@ class RunStore:
             try:
                 if f.suffix == ".png":
                     grid = np.asarray(Image.open(f))
-                    frames.append(Frame(step, grid=grid[..., None] if grid.ndim == 2 else grid,
+                    snapshots.append(Snapshot(step, grid=grid[..., None] if grid.ndim == 2 else grid,
                                         metrics=metrics.get(step, {})))
                 elif f.suffix == ".npz":
                     with np.load(f, allow_pickle=False) as z:
                         field = {k[6:]: z[k] for k in z.files if k.startswith("field_")}
-                        frames.append(Frame(step, points=z["points"], field=field,
+                        snapshots.append(Snapshot(step, points=z["points"], field=field,
                                             metrics=metrics.get(step, {})))
             except Exception as exc:  # a damaged picture must not hide the rest of the run
                 bad.append(f"{f.name} ({type(exc).__name__})")
         if bad:
             self.warnings.append(f"skipped {len(bad)} damaged snapshot file(s): {', '.join(bad[:3])}")
-        return frames
+        return snapshots
 
-    def latest_frame(self) -> Frame | None:
+    def latest_snapshot(self) -> Snapshot | None:
         """The newest snapshot on disk (without reading the others)."""
         files = [f for f in self._stepped("frames") if _step_of(f) is not None]
         for f in reversed(files):
-            frame = self._read_one(f)
-            if frame is not None:
-                return frame
+            snapshot = self._read_one(f)
+            if snapshot is not None:
+                return snapshot
         return None
 
-    def _read_one(self, f: Path) -> Frame | None:
+    def _read_one(self, f: Path) -> Snapshot | None:
         try:
             if f.suffix == ".png":
                 grid = np.asarray(Image.open(f))
-                return Frame(_step_of(f) or 0, grid=grid[..., None] if grid.ndim == 2 else grid)
+                return Snapshot(_step_of(f) or 0, grid=grid[..., None] if grid.ndim == 2 else grid)
             with np.load(f, allow_pickle=False) as z:
-                return Frame(_step_of(f) or 0, points=z["points"])
+                return Snapshot(_step_of(f) or 0, points=z["points"])
         except Exception:
             return None
 
     # ---- generator keyframes -------------------------------------------------------------------
-    def write_keyframe(self, step: int, weights: list[np.ndarray], stride: int) -> int:
-        """Keep G's weights at `step` (a multiple of `stride`); past MAX_KEYFRAMES, drop every
+    def keep_generator(self, step: int, weights: list[np.ndarray], stride: int) -> int:
+        """Keep G's weights at `step` (a multiple of `stride`); past MAX_KEPT_GENERATORS, drop every
         other keyframe and double the stride. Returns the stride now in force, so the kept
         steps stay evenly spaced over the whole run at bounded disk use."""
         folder = self.path / "weights"
         folder.mkdir(exist_ok=True)
         _atomic(folder / f"step_{step:09d}.npz",
                 lambda tmp: _savez(tmp, {f"arr_{i}": w for i, w in enumerate(weights)}))
-        steps = self.keyframe_steps()
-        while len(steps) > MAX_KEYFRAMES:
+        steps = self.kept_generator_steps()
+        while len(steps) > MAX_KEPT_GENERATORS:
             stride *= 2
             for s in steps:
                 if s % stride:
                     (folder / f"step_{s:09d}.npz").unlink(missing_ok=True)
-            steps = self.keyframe_steps()
+            steps = self.kept_generator_steps()
         return stride
 
-    def keyframe_steps(self, max_step: int | None = None) -> list[int]:
+    def kept_generator_steps(self, max_step: int | None = None) -> list[int]:
         """Steps with saved generator weights (up to `max_step` when given)."""
         steps = (_step_of(f) for f in self._stepped("weights") if f.suffix == ".npz")
         return [s for s in steps if s is not None and (max_step is None or s <= max_step)]
 
-    def read_keyframe(self, step: int) -> list[np.ndarray]:
+    def read_kept_generator(self, step: int) -> list[np.ndarray]:
         path = self.path / "weights" / f"step_{step:09d}.npz"
         try:
             with np.load(path, allow_pickle=False) as z:

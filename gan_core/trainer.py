@@ -4,7 +4,7 @@ Threading model: the thread owns all TensorFlow state and the run folder (throug
 Recorder). Other threads post commands into one mailbox, guarded by `_orders_cond`, which
 merges them (the latest pause/resume wins, step counts add up, settings merge), so a flood of
 clicks costs O(1) memory and never starves training; the thread takes the whole mailbox
-between two compiled calls. What the thread publishes is an immutable Snapshot swapped under
+between two compiled calls. What the thread publishes is an immutable RunState swapped under
 `_lock`. `start()` is idempotent under `_lock`, and the run folder's lock file makes one
 writer per run across processes.
 """
@@ -23,10 +23,10 @@ import numpy as np
 from .config import RunConfig
 from .data import load_dataset
 from .errors import ConfigError, GanscopeError, StoreError
-from .probes import Probes
+from .gan import MAX_K, MODES, Gan
+from .observer import Observer
 from .recorder import Recorder
-from .snapshot import Snapshot
-from .steps import MAX_K, MODES, GanSteps
+from .run_state import RunState
 from .store import RunStore
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ LIVE_HPARAMS = ("lr_d", "lr_g", "d_steps", "loss", "gp_weight", "clip")
 class _Orders:
     """What callers asked for since the thread last looked (merged, never queued)."""
 
-    seq: int = 0  # commands posted so far; a snapshot's `handled` says how many took effect
+    seq: int = 0  # commands posted so far; a RunState's `handled` says how many took effect
     run: bool | None = None  # True: resume; False: pause (the latest wins)
     cancel: bool = False  # a pause or resume cancels steps asked for before it
     until: int | None = None
@@ -57,12 +57,12 @@ class Trainer:
                  store: RunStore | None = None) -> None:
         self.config = config
         self.data = load_dataset(config.dataset, config.data_std, config.seed)
-        self.steps = GanSteps(config, self.data)
-        self.probes = Probes(self.steps, self.data)
+        self.gan = Gan(config, self.data)
+        self.observer = Observer(self.gan, self.data)
         self.store = store or RunStore.create(config, runs_dir)
         self.run_id = self.store.run_id
-        self.recorder = Recorder(config, self.steps, self.probes, self.store)
-        self._lock = threading.Lock()  # guards _snapshot, _thread and _version
+        self.recorder = Recorder(config, self.gan, self.observer, self.store)
+        self._lock = threading.Lock()  # guards _published, _thread and _version
         self._changed = threading.Condition(self._lock)
         self._orders = _Orders()
         self._orders_cond = threading.Condition()  # guards _orders
@@ -70,12 +70,12 @@ class Trainer:
         self._thread: threading.Thread | None = None
         self._version = 0
         # Owned by the training thread once it runs:
-        self._state, self._message, self._handled = "idle", "", 0
+        self._status, self._message, self._handled = "idle", "", 0
         self._elapsed, self._rate, self._per_step = 0.0, 0.0, 0.0
         self._pending, self._pending_mode = 0, "both"
         self._until: int | None = None  # running stops (pauses) at this step, when set
         self._hparams: dict[str, Any] = {k: getattr(config, k) for k in LIVE_HPARAMS}
-        self._snapshot: Snapshot
+        self._published: RunState
         self._publish()
 
     # ---- opening a saved run -------------------------------------------------------------------
@@ -95,7 +95,7 @@ class Trainer:
         elapsed = status.get("elapsed", 0.0)
         trainer._elapsed = float(elapsed) if isinstance(elapsed, (int, float)) else 0.0
         trainer._apply_hparams(trainer._valid_hparams(status.get("hparams")))
-        trainer._state = "paused" if trainer.recorder.at() else "idle"
+        trainer._status = "paused" if trainer.recorder.at() else "idle"
         trainer._publish()
         return trainer
 
@@ -192,9 +192,10 @@ class Trainer:
         return True
 
     @property
-    def snapshot(self) -> Snapshot:
+    def state(self) -> RunState:
+        """The RunState published last (after the latest call or command)."""
         with self._lock:
-            return self._snapshot
+            return self._published
 
     @property
     def alive(self) -> bool:
@@ -205,15 +206,15 @@ class Trainer:
     def weights_lost(self) -> bool:
         return self.recorder.weights_lost
 
-    def wait(self, predicate: Callable[[Snapshot], bool], timeout: float | None = None) -> bool:
-        """Block until `predicate(snapshot)` holds (checked at every publish) or timeout."""
+    def wait(self, predicate: Callable[[RunState], bool], timeout: float | None = None) -> bool:
+        """Block until `predicate(state)` holds (checked at every publish) or timeout."""
         with self._changed:
-            return self._changed.wait_for(lambda: predicate(self._snapshot), timeout)
+            return self._changed.wait_for(lambda: predicate(self._published), timeout)
 
     def train(self, steps: int | None = None, seconds: float | None = None,
-              progress_fn: Callable[[Snapshot], None] | None = None) -> Snapshot:
+              progress_fn: Callable[[RunState], None] | None = None) -> RunState:
         """Blocking: train `steps` more steps or for `seconds`, then pause. For scripts and
-        CLI. Returns the snapshot published after its own commands took effect."""
+        CLI. Returns the RunState published after its own commands took effect."""
         if (steps is None) == (seconds is None):
             raise ConfigError("give exactly one of steps or seconds")
         if seconds is not None and (isinstance(seconds, bool) or not math.isfinite(seconds)
@@ -223,22 +224,22 @@ class Trainer:
         deadline = time.monotonic() + (seconds or 0.0)
         cid = self.step(steps, mark=False) if steps is not None else self.resume()
 
-        def done(s: Snapshot) -> bool:
-            if s.state in ("error", "stopped"):
+        def done(s: RunState) -> bool:
+            if s.status in ("error", "stopped"):
                 return True
             return s.handled >= cid and (not s.busy or (seconds is not None
                                                         and time.monotonic() >= deadline))
 
         while not self.wait(done, timeout=1.0):
             if progress_fn:
-                progress_fn(self.snapshot)
-        if self.snapshot.busy:
+                progress_fn(self.state)
+        if self.state.busy:
             cid = self.pause()
             self.wait(lambda s: (s.handled >= cid and not s.busy)
-                      or s.state in ("error", "stopped"), timeout=60)
+                      or s.status in ("error", "stopped"), timeout=60)
         if progress_fn:
-            progress_fn(self.snapshot)
-        return self.snapshot
+            progress_fn(self.state)
+        return self.state
 
     def require_weights(self) -> None:
         """StoreError when the run's weights were never saved or are gone (see Recorder)."""
@@ -248,20 +249,20 @@ class Trainer:
     def export_generator(self, path: Path | str) -> None:
         """The generator the pictures use (EMA copy when enabled) as a plain .keras model."""
         self.require_weights()
-        self.steps.sampler.save(str(path))
+        self.gan.sampler.save(str(path))
 
     def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
-        """G(z) with the generator kept for `step` (see `keyframe_steps`), in model space."""
+        """G(z) with the generator kept for `step` (see `kept_generator_steps`), in model space."""
         return self.recorder.sample_at(step, z)
 
-    def keyframe_steps(self) -> list[int]:
-        """Steps whose generator weights are kept (at most store.MAX_KEYFRAMES, evenly spaced)."""
+    def kept_generator_steps(self) -> list[int]:
+        """Steps whose generator weights are kept (at most store.MAX_KEPT_GENERATORS, evenly spaced)."""
         return self.recorder.kept_steps()
 
     # ---- the training thread -------------------------------------------------------------------
     def _loop(self, paused: bool) -> None:
         rec = self.recorder
-        self._state, self._message = ("paused" if paused else "running"), ""
+        self._status, self._message = ("paused" if paused else "running"), ""
         last_ckpt = time.monotonic()
         try:
             rec.begin()
@@ -282,14 +283,14 @@ class Trainer:
                     changed = True
                 if changed:
                     self._publish()
-            self._state = "stopped"
+            self._status = "stopped"
         except Exception as exc:  # a thread never dies silently: the page shows this
             if not isinstance(exc, StoreError):
                 log.exception("training thread failed")
-            self._state, self._message = "error", f"{type(exc).__name__}: {exc}"
+            self._status, self._message = "error", f"{type(exc).__name__}: {exc}"
         finally:
             try:
-                if self._state != "error":
+                if self._status != "error":
                     self._save()
             except StoreError as exc:  # keep the message that says what happened first
                 log.warning("run %s: %s", self.run_id, exc)
@@ -302,7 +303,7 @@ class Trainer:
                 self._publish()
 
     def _busy(self) -> bool:
-        return self._state == "running" or self._pending > 0
+        return self._status == "running" or self._pending > 0
 
     def _take_orders(self) -> bool:
         """Apply everything posted since the last look (waiting for a command while idle);
@@ -320,15 +321,15 @@ class Trainer:
         if o.cancel:
             self._pending = 0
         if o.run is True:
-            self._state, self._message, self._until = "running", "", o.until
+            self._status, self._message, self._until = "running", "", o.until
             if self._until is not None and self.recorder.at() >= self._until:
-                self._state, self._until = "paused", None
-        elif o.run is False and self._state == "running":
-            self._state = "paused"
+                self._status, self._until = "paused", None
+        elif o.run is False and self._status == "running":
+            self._status = "paused"
             self._save()
         if o.steps:
-            self._state, self._message = "paused", ""
-            if o.marked:  # a band from the first of these steps to the last (gan_core.marks)
+            self._status, self._message = "paused", ""
+            if o.marked:  # a band from the first of these steps to the last (gan_core.views.marks)
                 first = self.recorder.at() + self._pending
                 who = {"both": "D+G", "d": "D", "g": "G"}[o.which]
                 self.recorder.add_event({"manual": f"{who} x{o.steps}", "until": first + o.steps},
@@ -340,13 +341,13 @@ class Trainer:
 
     def _apply_hparams(self, changes: dict[str, Any]) -> None:
         self._hparams.update(changes)
-        self.steps.set_learning_rates(changes.get("lr_d"), changes.get("lr_g"))
+        self.gan.set_learning_rates(changes.get("lr_d"), changes.get("lr_g"))
         if "loss" in changes:
-            self.steps.loss_name = changes["loss"]
+            self.gan.loss_name = changes["loss"]
         if "gp_weight" in changes:
-            self.steps.gp_weight.assign(changes["gp_weight"])
+            self.gan.gp_weight.assign(changes["gp_weight"])
         if "clip" in changes:
-            self.steps.clip.assign(changes["clip"])
+            self.gan.clip.assign(changes["clip"])
 
     def _next_k(self) -> int:
         at, every = self.recorder.at(), self.config.snapshot_every
@@ -355,7 +356,7 @@ class Trainer:
             k = min(k, max(1, int(TARGET_CALL_SECONDS / self._per_step)))
         else:
             k = min(k, 10)  # the first call also traces the graph
-        if self._state != "running":
+        if self._status != "running":
             k = min(k, self._pending)
         elif self._until is not None:
             k = min(k, self._until - at)
@@ -363,30 +364,30 @@ class Trainer:
 
     def _train_call(self) -> None:
         rec = self.recorder
-        mode = "both" if self._state == "running" else self._pending_mode
+        mode = "both" if self._status == "running" else self._pending_mode
         k, first = self._next_k(), rec.at() + 1
         t0 = time.perf_counter()
-        rows = self.steps.run(k, self._hparams["d_steps"], mode)
+        rows = self.gan.run(k, self._hparams["d_steps"], mode)
         dt = time.perf_counter() - t0
         if self._per_step == 0.0 and self._rate == 0.0:
             self._rate = -1.0  # the first, tracing call: do not learn timing from it
         else:
             self._per_step = dt / k if self._per_step == 0 else 0.7 * self._per_step + 0.3 * dt / k
-        if self._state != "running":
+        if self._status != "running":
             self._pending -= k
         bad = ~np.isfinite(rows[:, :2]).all(axis=1)
         if bad.any():
             self._diverged(first + int(bad.argmax()), rows[bad.argmax()])
             return
         rec.record(first, rows)
-        step_done = self._state != "running" and self._pending == 0
+        step_done = self._status != "running" and self._pending == 0
         budget_done = self._until is not None and rec.at() >= self._until
         if rec.at() % self.config.snapshot_every == 0 or step_done or budget_done:
-            rec.add_frame()  # the end of a step or a budget gets a snapshot too
+            rec.take_snapshot()  # the end of a step or a budget gets a snapshot too
         wall = time.perf_counter() - t0
         self._rate = k / wall if self._rate <= 0 else 0.8 * self._rate + 0.2 * k / wall
         if budget_done:
-            self._state, self._until = "paused", None
+            self._status, self._until = "paused", None
         if step_done or budget_done:
             self._save()  # every pause has a checkpoint: a divergence can always go back
 
@@ -395,7 +396,7 @@ class Trainer:
         stays intact) so the student can lower a learning rate and resume."""
         which = "D loss" if not np.isfinite(row[0]) else "G loss"
         back = self.recorder.rollback()
-        self._state, self._pending, self._until = "paused", 0, None
+        self._status, self._pending, self._until = "paused", 0, None
         self._message = (f"Training diverged at step {step:,}: the {which} became NaN/Inf. "
                          f"Usually a learning rate is too high (lr_d={self._hparams['lr_d']:g}, "
                          f"lr_g={self._hparams['lr_g']:g}). The weights were rolled back to "
@@ -405,7 +406,7 @@ class Trainer:
         """A write failed (a full disk): pause at the last checkpoint, saying so."""
         at = self.recorder.at()
         back = self.recorder.rollback()  # reads and truncates: works on a full disk
-        self._state, self._pending, self._until = "paused", 0, None
+        self._status, self._pending, self._until = "paused", 0, None
         self._message = (f"Training paused at step {at:,}: {exc}. The run was rolled back to "
                          f"step {back:,}, its last checkpoint; free some disk space, then resume.")
         log.warning("run %s: %s", self.run_id, self._message)
@@ -414,18 +415,18 @@ class Trainer:
         """Checkpoint (when trained since the last one) and status."""
         if self.recorder.unsaved:
             self.recorder.checkpoint()
-        self.recorder.write_status(state=self._state, message=self._message,
+        self.recorder.write_status(state=self._status, message=self._message,
                                    elapsed=self._elapsed, hparams=self._hparams)
 
     def _publish(self) -> None:
         rec = self.recorder
         with self._changed:
             self._version += 1
-            self._snapshot = Snapshot(
-                run_id=self.run_id, config=self.config, step=rec.at(), state=self._state,
+            self._published = RunState(
+                run_id=self.run_id, config=self.config, step=rec.at(), status=self._status,
                 message=self._message, elapsed=self._elapsed,
                 steps_per_sec=max(self._rate, 0.0), hparams=dict(self._hparams),
-                history=rec.history.view(), frames=rec.frames, data_kind=self.data.kind,
+                history=rec.history.view(), snapshots=rec.snapshots, data_kind=self.data.kind,
                 events=rec.events, version=self._version, handled=self._handled,
                 pending=self._pending, warnings=rec.warnings)
             self._changed.notify_all()

@@ -1,8 +1,8 @@
 """Train: steer the run and watch its curves and samples live."""
 import streamlit as st
 
-from gan_core import figures, render
 from gan_core.losses import LOSSES
+from gan_core.views import pillow_images, style
 from ui import live, state
 
 st.set_page_config(page_title="Train · GANscope", page_icon="🎛️", layout="wide")
@@ -24,19 +24,19 @@ live.interactive_toggle(c[3])
 real = trainer.data.pool[:300] if trainer.data.kind == "points" else None
 bounds = trainer.data.bounds() if real is not None else None
 side = trainer.data.shape[0] if real is None else None
-scale = render.display_scale(side) if side else None
+scale = pillow_images.display_scale(side) if side else None
 
 
-def scatter_png(frame) -> bytes:
+def scatter_png(snapshot) -> bytes:
     """The live 2D view as a picture, not a chart: this view redraws every tick, and an image
     swap costs the browser almost nothing where SVG markers took CPU from training on the
     same laptop (bench/ui_tick.py --tabs). The 2D Lab keeps the interactive chart."""
-    return render.png_bytes(render.scatter_image(frame.points[:500], bounds, real, size=420, dot=3))
+    return pillow_images.png_bytes(pillow_images.scatter_image(snapshot.points[:500], bounds, real, size=420, dot=3))
 
 
 def draw_curves(snap) -> None:
     """Every CURVE_TICKS ticks: the curves change slowly, and re-sending them costs."""
-    h, ev = figures.recent(snap.history, last), snap.events
+    h, ev = style.recent(snap.history, last), snap.events
     token = (snap.run_id, live.curve_clock(snap), smoothing, log_y, last)
     live.curve_chart("loss", token, snap, h, ["d_loss", "g_loss"], smoothing, log_y, "Losses", ev)
     st.caption("Losses do not fall steadily in a GAN: D and G play a game. Watch for a "
@@ -59,19 +59,19 @@ def draw_now(snap) -> None:
         note += (" Curves are pictures while it trains: pause, or switch on Interactive "
                  "charts, to hover and zoom.")
     live.status(snap, note, per_row=2)
-    frame = snap.frame
-    if frame is None:
+    snapshot = snap.snapshot
+    if snapshot is None:
         st.info("No samples yet.")
-    elif frame.grid is not None:
-        png = live.memo("grid", (snap.run_id, frame.step),
-                        lambda: render.png_bytes(render.tile_scaled(frame.grid, scale)))
-        st.image(png, caption=f"Fixed-noise samples at step {frame.step:,}", width="stretch")
+    elif snapshot.grid is not None:
+        png = live.memo("grid", (snap.run_id, snapshot.step),
+                        lambda: pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, scale)))
+        st.image(png, caption=f"Fixed-noise samples at step {snapshot.step:,}", width="stretch")
     else:
-        m = frame.metrics
+        m = snapshot.metrics
         modes = (f" · modes {m['modes_captured']}/{m['modes_total']}, high quality "
                  f"{m['high_quality_pct']:.0f}%" if m else "")
-        st.image(live.memo("scatter", (snap.run_id, frame.step), lambda: scatter_png(frame)),
-                 caption=f"Real (grey) vs generated (orange) at step {frame.step:,}{modes}",
+        st.image(live.memo("scatter", (snap.run_id, snapshot.step), lambda: scatter_png(snapshot)),
+                 caption=f"Real (grey) vs generated (orange) at step {snapshot.step:,}{modes}",
                  width="stretch")
 
 

@@ -1,8 +1,8 @@
 """2D Lab: GAN Lab's views of a 2D run on one plot."""
 import streamlit as st
 
-from gan_core import figures
 from gan_core.losses import LOSSES
+from gan_core.views import plotly_charts
 from ui import layout, live, state
 
 st.set_page_config(page_title="2D Lab · GANscope", page_icon="🧪", layout="wide")
@@ -30,30 +30,30 @@ if trainer.config.pack > 1:
 
 
 def key_line(prob: bool) -> str:
-    """What the colours mean, as the plot draws them (figures.FIELD_SCALE, RdBu: 0 is red)."""
+    """What the colours mean, as the plot draws them (plotly_charts.FIELD_SCALE, RdBu: 0 is red)."""
     d = ("red = D says fake, white = unsure, blue = D says real" if prob else
          "red = D scores low (fake), blue = high (real)")
     return f"**Key** · background: {d} · dots: grey = real, orange = generated"
 
 
-def draw_frame(snap, frame) -> None:
+def draw_frame(snap, snapshot) -> None:
     prob = LOSSES.get(snap.hparams["loss"]).probability
-    fig = live.memo("lab", (snap.run_id, frame.step, tuple(sorted(show)), prob),
-                    lambda: figures.lab_view(frame, real, bounds, show, prob))
+    fig = live.memo("lab", (snap.run_id, snapshot.step, tuple(sorted(show)), prob),
+                    lambda: plotly_charts.lab_view(snapshot, real, bounds, show, prob))
     with layout.screen_square("lab_plot"):
         st.plotly_chart(fig, key="fig_lab", width="stretch", height="stretch")
     st.caption(key_line(prob))
-    m = frame.metrics
+    m = snapshot.metrics
     if m:
-        st.caption(f"Step {frame.step:,}: {m['modes_captured']} of {m['modes_total']} modes "
+        st.caption(f"Step {snapshot.step:,}: {m['modes_captured']} of {m['modes_total']} modes "
                    f"captured, {m['high_quality_pct']:.0f}% of samples high quality.")
 
 
 if follow:
-    live.live(trainer, lambda snap: snap.frame and draw_frame(snap, snap.frame))
+    live.live(trainer, lambda snap: snap.snapshot and draw_frame(snap, snap.snapshot))
 else:
-    snap = trainer.snapshot
-    steps = [f.step for f in snap.frames]
+    snap = trainer.state
+    steps = [f.step for f in snap.snapshots]
     if steps:
-        step = st.select_slider("Snapshot (step)", steps, value=steps[-1], key="lab_step")
-        draw_frame(snap, snap.frames[steps.index(step)])
+        step = st.select_slider("RunState (step)", steps, value=steps[-1], key="lab_step")
+        draw_frame(snap, snap.snapshots[steps.index(step)])

@@ -2,16 +2,17 @@
 import numpy as np
 import streamlit as st
 
-from gan_core import Frame, figures, latent, render
+from gan_core import Snapshot, latent
+from gan_core.views import pillow_images, plotly_charts
 from ui import state
 
 st.set_page_config(page_title="Latent explorer · GANscope", page_icon="🧭", layout="wide")
 st.title("Latent explorer")
 trainer = state.need_run()
-cfg, snap = trainer.config, trainer.snapshot
+cfg, snap = trainer.config, trainer.state
 images = trainer.data.kind == "images"
 LATEST = "latest"
-kept = [s for s in trainer.keyframe_steps() if s < snap.step]
+kept = [s for s in trainer.kept_generator_steps() if s < snap.step]
 at = st.select_slider("Generator at snapshot (step)", kept + [LATEST], value=LATEST,
                       format_func=lambda s: f"now ({snap.step:,})" if s == LATEST else f"{s:,}",
                       key="lat_at", help="earlier generators: up to 40 evenly spaced snapshots "
@@ -20,16 +21,16 @@ at = st.select_slider("Generator at snapshot (step)", kept + [LATEST], value=LAT
 
 def generate(z: np.ndarray) -> np.ndarray:
     """G(z) with the chosen snapshot's weights."""
-    return trainer.probes.sample(z) if at == LATEST else trainer.sample_at(at, z)
+    return trainer.observer.sample(z) if at == LATEST else trainer.sample_at(at, z)
 
 
 st.caption("Each slider moves one noise dimension; smooth changes mean G has learned a smooth "
            "map. Step back to an early snapshot to see the same noise before G learned.")
-scale = render.display_scale(trainer.data.shape[0], target=96) if images else 1
+scale = pillow_images.display_scale(trainer.data.shape[0], target=96) if images else 1
 
 
 def show_points(points, title, key):
-    fig = figures.lab_view(Frame(snap.step if at == LATEST else at), trainer.data.pool[:1000],
+    fig = plotly_charts.lab_view(Snapshot(snap.step if at == LATEST else at), trainer.data.pool[:1000],
                            trainer.data.bounds(),
                            {"real"}, height=380, legend_at="top")
     fig.add_scatter(x=points[:, 0], y=points[:, 1], mode="markers+lines", name=title,
@@ -49,7 +50,7 @@ with left:
         z[d] = st.slider(f"z[{d}]", -3.0, 3.0, float(round(z[d], 2)), 0.05, key=f"lat_z{d}")
     out = generate(z[None])
     if images:
-        st.image(render.png_bytes(render.tile_scaled(render.to_uint8(out)[0], scale)),
+        st.image(pillow_images.png_bytes(pillow_images.enlarge(pillow_images.to_uint8(out)[0], scale)),
                  caption="G(z)", width=220)
     else:
         show_points(out, "G(z)", "fig_lat_point")
@@ -70,10 +71,10 @@ with right:
     path = (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
     out = generate(path)
     if images:
-        pics = render.to_uint8(out)
-        strip = render.tile_scaled(render.tile(pics, cols=n), max(1, scale // 2))
-        st.image(render.png_bytes(strip), caption="A → B", width="stretch")
-        gif = render.gif_bytes([render.tile_scaled(p, scale) for p in list(pics) + list(pics[::-1])])
+        pics = pillow_images.to_uint8(out)
+        strip = pillow_images.enlarge(pillow_images.tile(pics, cols=n), max(1, scale // 2))
+        st.image(pillow_images.png_bytes(strip), caption="A → B", width="stretch")
+        gif = pillow_images.gif_bytes([pillow_images.enlarge(p, scale) for p in list(pics) + list(pics[::-1])])
         st.image(gif, caption="animation", width=200)
         st.download_button("Download GIF", gif, file_name="interpolation.gif", mime="image/gif",
                            key="lat_dl")

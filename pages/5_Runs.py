@@ -5,16 +5,17 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from gan_core import GanscopeError, figures, render
-from gan_core.curve_image import jpeg, overlay_image
+from gan_core import GanscopeError
 from gan_core.data import POINT_DATASETS, load_dataset
-from gan_core.steps import METRICS
-from ui import lesson_cards, live, state
+from gan_core.gan import METRICS
+from gan_core.views import pillow_images, plotly_charts, style
+from gan_core.views.pillow_charts import jpeg, overlay_image
+from ui import lessons, live, state
 
 st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
 st.title("Runs")
 THUMB = 320  # pixels: the compared runs' latest samples
-reg = state.registry()
+reg = state.runs()
 runs, skipped = reg.scan()
 state.skipped_note(skipped)
 if not runs:
@@ -38,18 +39,18 @@ def history(run_id: str) -> dict:
 def latest_picture(run_id: str) -> bytes | None:
     """The run's newest sample grid (images) or scatter (2D), from memory or from disk."""
     live_run = reg.live(run_id)
-    frame = reg.latest_frame(run_id)
-    if frame is None:
+    snapshot = reg.latest_snapshot(run_id)
+    if snapshot is None:
         return None
-    if frame.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
-        return render.png_bytes(render.tile_scaled(frame.grid, max(1, THUMB // frame.grid.shape[1])))
+    if snapshot.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
+        return pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, max(1, THUMB // snapshot.grid.shape[1])))
     data = live_run.data if live_run is not None else saved_points(run_id)
     if data is not None:  # the real data in grey under the generated points, the Train view
-        return render.png_bytes(render.scatter_image(frame.points[:1000], data.bounds(),
+        return pillow_images.png_bytes(pillow_images.scatter_image(snapshot.points[:1000], data.bounds(),
                                                      data.pool[:500], size=THUMB, dot=3))
-    pts = frame.points[:1000]
+    pts = snapshot.points[:1000]
     lo, hi = np.nanmin(pts, 0) - 0.5, np.nanmax(pts, 0) + 0.5
-    return render.png_bytes(render.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB))
+    return pillow_images.png_bytes(pillow_images.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB))
 
 
 def saved_points(run_id: str):
@@ -64,17 +65,17 @@ def saved_points(run_id: str):
 def clock(run_id: str):
     """What a run's curve depends on: the live curve clock, or nothing for a saved run."""
     live_run = reg.live(run_id)
-    return live.curve_clock(live_run.snapshot) if live_run is not None else names[run_id]
+    return live.curve_clock(live_run.state) if live_run is not None else names[run_id]
 
 
-def overlay(draw=figures.overlay):
+def overlay(draw=plotly_charts.overlay):
     series = {names[r]: history(r) for r in chosen}
     return draw({n: (h["step"], h[metric]) for n, h in series.items()},
-                figures.LABELS[metric], log_y=metric.endswith("grad_norm"))
+                style.LABELS[metric], log_y=metric.endswith("grad_norm"))
 
 
 def training() -> bool:
-    return any(reg.live(r) is not None and reg.live(r).snapshot.training for r in chosen)
+    return any(reg.live(r) is not None and reg.live(r).state.training for r in chosen)
 
 
 def compare() -> None:
@@ -92,10 +93,10 @@ def compare() -> None:
             col.image(png, caption=f"{names[run_id]} (latest)", width=THUMB)
 
 
-lesson_cards.panel([t for t in map(reg.live, chosen) if t is not None])
+lessons.panel([t for t in map(reg.live, chosen) if t is not None])
 if chosen:
     c = st.columns([3, 1])
-    metric = c[0].selectbox("Metric", METRICS, format_func=lambda m: figures.LABELS[m],
+    metric = c[0].selectbox("Metric", METRICS, format_func=lambda m: style.LABELS[m],
                             key="runs_metric")
     live.interactive_toggle(c[1])
     live.every_tick(training, compare, chosen)

@@ -2,8 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from gan_core import diagnostics, figures, render
-from ui import lesson_cards, live, state
+from gan_core import diagnostics
+from gan_core.views import pillow_images, plotly_charts
+from ui import lessons, live, state
 
 st.set_page_config(page_title="Mode collapse · GANscope", page_icon=":material/stethoscope:",
                    layout="wide")
@@ -14,7 +15,7 @@ st.markdown("A GAN *collapses* when its generator produces only a few kinds of s
             "modes of a mixture, a few digit classes) and the game with the discriminator no "
             "longer pushes it to the others. Each snapshot is judged on a fixed set of noise "
             "vectors, so the curves show the generator changing, not sampling luck.")
-lesson_cards.panel([trainer])
+lessons.panel([trainer])
 live.interactive_toggle()
 if not data.is_mixture and data.kind != "images":
     st.info(f"{data.name} has no known modes or classes to count: use ring8 or grid25 for "
@@ -23,12 +24,12 @@ if not data.is_mixture and data.kind != "images":
 
 
 def draw_mixture(snap) -> None:
-    frame = snap.frame
-    if frame is None or "mode_counts" not in frame.metrics:
+    snapshot = snap.snapshot
+    if snapshot is None or "mode_counts" not in snapshot.metrics:
         st.info("No snapshot yet.")
         return
-    m = frame.metrics
-    framed = [f for f in snap.frames if "mode_counts" in f.metrics]
+    m = snapshot.metrics
+    framed = [f for f in snap.snapshots if "mode_counts" in f.metrics]
     at = [f.step for f in framed]
     st.info(diagnostics.verdict(at, [f.metrics["mode_counts"] for f in framed],
                                 d_fake=diagnostics.window_mean(snap.history, "d_fake", at)))
@@ -38,11 +39,11 @@ def draw_mixture(snap) -> None:
     c[2].metric("Reverse KL (nats)", f"{m['reverse_kl']:.3f}",
                 help="KL(generated mode histogram || uniform): 0 = balanced, "
                      f"{np.log(m['modes_total']):.2f} = one mode")
-    good, poor = diagnostics.mode_histogram(frame.points, data.centers, data.std)
+    good, poor = diagnostics.mode_histogram(snapshot.points, data.centers, data.std)
     left, right = st.columns(2)
-    left.plotly_chart(live.memo("bars", (snap.run_id, frame.step), lambda: figures.mode_bars(
-        good, poor, [str(i) for i in range(len(good))], f"Samples per mode, step {frame.step:,}",
-        expected=len(frame.points) / len(good))), key="fig_bars")
+    left.plotly_chart(live.memo("bars", (snap.run_id, snapshot.step), lambda: plotly_charts.mode_bars(
+        good, poor, [str(i) for i in range(len(good))], f"Samples per mode, step {snapshot.step:,}",
+        expected=len(snapshot.points) / len(good))), key="fig_bars")
     left.caption("Equal green bars reaching the dotted line: every mode covered evenly. Empty "
                  "bars are missed modes; grey is samples between modes (low quality).")
     d = snap.diagnostics()
@@ -58,16 +59,16 @@ def draw_mixture(snap) -> None:
 
 
 def draw_images(snap) -> None:
-    frame = snap.frame
-    if frame is None:
+    snapshot = snap.snapshot
+    if snapshot is None:
         st.info("No snapshot yet.")
         return
-    m = frame.metrics
+    m = snapshot.metrics
     if "class_counts" not in m:
         st.info(m.get("note") or "The classifier that reads the samples is being trained (a few "
                 "seconds, once per dataset); class counts appear at the next snapshots.")
     else:
-        framed = [f for f in snap.frames if "class_counts" in f.metrics]
+        framed = [f for f in snap.snapshots if "class_counts" in f.metrics]
         at = [f.step for f in framed]
         st.info(diagnostics.verdict(at, [f.metrics["class_counts"] for f in framed], noun="classes",
                                     d_fake=diagnostics.window_mean(snap.history, "d_fake", at)))
@@ -86,15 +87,15 @@ def draw_images(snap) -> None:
         if "class_counts" in m:
             counts = m["class_counts"]
             labels = list(data.class_names) or [str(i) for i in range(len(counts))]
-            st.plotly_chart(live.memo("cbars", (snap.run_id, frame.step), lambda: figures.mode_bars(
-                counts, None, labels, f"Confident samples per class, step {frame.step:,}",
+            st.plotly_chart(live.memo("cbars", (snap.run_id, snapshot.step), lambda: plotly_charts.mode_bars(
+                counts, None, labels, f"Confident samples per class, step {snapshot.step:,}",
                 expected=sum(counts) / len(counts), names=("confidently classified", ""))),
                 key="fig_cbars")
             st.caption("A healthy generator fills every class to about the dotted line; a "
                        "collapsed one piles its samples into a few bars.")
-        scale = render.display_scale(data.shape[0], target=32)
-        st.image(live.memo("cgrid", (snap.run_id, frame.step), lambda: render.png_bytes(
-            render.tile_scaled(frame.grid, scale))), caption=f"Samples at step {frame.step:,}",
+        scale = pillow_images.display_scale(data.shape[0], target=32)
+        st.image(live.memo("cgrid", (snap.run_id, snapshot.step), lambda: pillow_images.png_bytes(
+            pillow_images.enlarge(snapshot.grid, scale))), caption=f"Samples at step {snapshot.step:,}",
             width=360)
     with right:
         d = snap.diagnostics()

@@ -9,7 +9,6 @@ import streamlit as st
 from gan_core import GanscopeError, Trainer
 from gan_core.config import MODELS
 from gan_core.data import DATASETS
-from gan_core.data.files import IMAGE_SUFFIXES
 from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
 from ui import state
@@ -26,7 +25,7 @@ def _save_upload(upload) -> str:
     if suffix is None:
         raise GanscopeError(f"{upload.name}: upload an .npz, a .zip of images, or an "
                             f"MNIST-format *-images-idx3-ubyte[.gz] file")
-    folder = state.registry().runs_dir / "uploads"
+    folder = state.runs().runs_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"upload-{secrets.token_hex(4)}{suffix}"
     path.write_bytes(upload.getvalue())
@@ -80,7 +79,7 @@ def new_run_form() -> Trainer | None:
                            lr_g=float(lr_g), batch=int(batch), z_dim=int(z_dim), seed=int(seed),
                            pack=int(pack), title=title or base.title)
         with st.spinner("Loading data and building the models…"):
-            trainer = state.registry().create(cfg)
+            trainer = state.runs().create(cfg)
     except GanscopeError as exc:
         st.error(str(exc))
         return None

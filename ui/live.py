@@ -9,9 +9,10 @@ from typing import Any, Callable, Hashable, Iterable
 
 import streamlit as st
 
-from gan_core import GanscopeError, Snapshot, Trainer, figures
-from gan_core.curve_image import curve_jpeg
+from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
+from gan_core.views import plotly_charts
+from gan_core.views.pillow_charts import curve_jpeg
 
 TICK_SECONDS = 1.0  # one viewer's live views redraw once a second: at 2 Hz the browser took a core
 CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs the browser ~100 ms
@@ -57,7 +58,7 @@ class Audience:
 AUDIENCE = Audience()
 
 
-def curve_clock(snap: Snapshot) -> Hashable:
+def curve_clock(snap: RunState) -> Hashable:
     """What live curves depend on: the snapshot itself when the run is still, and while it
     trains a clock that moves every CURVE_TICKS ticks (shared by all tabs, so the memo builds
     one figure per move). The step counter and the samples keep ticking every tick."""
@@ -102,7 +103,7 @@ def interactive_toggle(where: Any = st) -> bool:
     return on
 
 
-def curve_chart(key: str, token: Hashable, snap: Snapshot, history: dict, names: list[str],
+def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names: list[str],
                 smoothing: float = 0.0, log_y: bool = False, title: str = "",
                 events: Any = (), height: int = 300) -> None:
     """Curves of `names`: a picture while the run trains (unless the viewer asked for
@@ -112,11 +113,11 @@ def curve_chart(key: str, token: Hashable, snap: Snapshot, history: dict, names:
         st.image(memo(key + "_pic", token, lambda: curve_jpeg(
             history, names, smoothing, log_y, title, events, height=height)), width="stretch")
     else:
-        st.plotly_chart(memo(key, token, lambda: figures.curves(
+        st.plotly_chart(memo(key, token, lambda: plotly_charts.curves(
             history, names, smoothing, log_y, title, events, height=height)), key=f"fig_{key}")
 
 
-def pace_note(snap: Snapshot) -> str:
+def pace_note(snap: RunState) -> str:
     """Says how often the live views move, so a lagging curve is not a mystery."""
     pace = AUDIENCE.pace(snap.run_id, time.monotonic())
     watchers = round(pace / TICK_SECONDS)
@@ -125,10 +126,10 @@ def pace_note(snap: Snapshot) -> str:
             f"{who}.")
 
 
-def live(trainer: Trainer, draw: Callable[[Snapshot], None], ticks: int = 1) -> None:
+def live(trainer: Trainer, draw: Callable[[RunState], None], ticks: int = 1) -> None:
     """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains (only
     then)."""
-    every_tick(lambda: trainer.snapshot.training, lambda: draw(trainer.snapshot),
+    every_tick(lambda: trainer.state.training, lambda: draw(trainer.state),
                [trainer.run_id], ticks)
 
 
@@ -157,16 +158,16 @@ def every_tick(training: Callable[[], bool], draw: Callable[[], None],
     tick()
 
 
-def status(snap: Snapshot, note: str = "", per_row: int = 4) -> None:
+def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
     """Step, steps/s, training time and state (`per_row` metrics a row), then `note`."""
     c = [col for _ in range(4 // per_row) for col in st.columns(per_row)]
     c[0].metric("Step", f"{snap.step:,}")
     c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
     c[2].metric("Training time", f"{snap.elapsed:,.0f} s")
-    c[3].metric("State", snap.state)
+    c[3].metric("State", snap.status)
     if note:
         st.caption(note)
-    if snap.state == "error":
+    if snap.status == "error":
         st.error(snap.message)
     elif snap.message:
         st.warning(snap.message)
@@ -176,7 +177,7 @@ def status(snap: Snapshot, note: str = "", per_row: int = 4) -> None:
 
 def controls(trainer: Trainer) -> None:
     """Start / pause / step (both, D only, G only) / stop."""
-    snap = trainer.snapshot
+    snap = trainer.state
     running = snap.training
     c = st.columns([1.1, 1, 1, 1, 1.1, 1.1, 1])
     if c[0].button("Train" if snap.step == 0 else "Resume", disabled=running, key="ctl_run",
@@ -219,7 +220,7 @@ def _started(trainer: Trainer, paused: bool) -> bool:
 
 def hparams(trainer: Trainer) -> None:
     """Live edits: sent as a command, applied between two compiled calls, never retrace."""
-    h = trainer.snapshot.hparams
+    h = trainer.state.hparams
     with st.expander("Live settings (take effect without restarting)", expanded=False):
         with st.form("hparams"):
             c = st.columns(4)

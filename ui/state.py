@@ -5,7 +5,7 @@ import keras
 import streamlit as st
 
 from gan_core import GanscopeError, Trainer
-from gan_core.registry import RunRegistry
+from gan_core.runs import Runs
 
 
 def _keep_keras_session() -> None:
@@ -21,9 +21,9 @@ _keep_keras_session()
 
 
 @st.cache_resource
-def registry() -> RunRegistry:
-    """One registry per server process: every tab and every laptop sees the same runs."""
-    return RunRegistry()  # $GANSCOPE_RUNS or ./runs
+def runs() -> Runs:
+    """One Runs per server process: every tab and every laptop sees the same runs."""
+    return Runs()  # $GANSCOPE_RUNS or ./runs
 
 
 def select(run_id: str) -> None:
@@ -34,12 +34,12 @@ def select(run_id: str) -> None:
 def current() -> Trainer | None:
     """The run this tab follows: chosen here, named in the URL, or the newest run."""
     run_id = st.session_state.get("run_id") or st.query_params.get("run")
-    reg = registry()
+    reg = runs()
     if not run_id:
-        runs = reg.list()
-        if not runs:
+        infos = reg.list()
+        if not infos:
             return None
-        run_id = next((r.run_id for r in runs if r.live), runs[0].run_id)
+        run_id = next((r.run_id for r in infos if r.live), infos[0].run_id)
     try:
         trainer = reg.get(run_id)
     except GanscopeError as exc:
@@ -52,18 +52,18 @@ def current() -> Trainer | None:
 def run_picker() -> Trainer | None:
     """A sidebar box to switch runs; returns the selected trainer."""
     trainer = current()
-    runs = registry().list()
-    if runs:
-        ids = [r.run_id for r in runs]
+    infos = runs().list()
+    if infos:
+        ids = [r.run_id for r in infos]
         # A training run's step would be stale in a box drawn once per page: say "training".
         names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · " + (
-            "training" if r.state == "running" else f"step {r.step:,} · {r.state}") for r in runs}
+            "training" if r.status == "running" else f"step {r.step:,} · {r.status}") for r in infos}
         index = ids.index(trainer.run_id) if trainer and trainer.run_id in ids else 0
         chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
         if trainer is None or chosen != trainer.run_id:
             select(chosen)
             try:
-                trainer = registry().get(chosen)
+                trainer = runs().get(chosen)
             except GanscopeError as exc:
                 st.warning(f"Could not open run {chosen}: {exc}")
                 return None

@@ -4,14 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..catalog import Catalog
 from ..errors import DatasetError
+from ..registry import Registry
 from . import files, images, toy
 from .base import Dataset
 
 Loader = Callable[..., Dataset]  # loader(std=None, seed=0) -> Dataset
 
-DATASETS: Catalog[Loader] = Catalog("dataset")
+DATASETS: Registry[Loader] = Registry("dataset")
 for _name, _loader in [
     ("ring8", toy.ring8), ("grid25", toy.grid25), ("spiral", toy.spiral),
     ("two_moons", toy.two_moons), ("single_gaussian", toy.single_gaussian),

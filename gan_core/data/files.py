@@ -21,8 +21,17 @@ import numpy as np
 from PIL import Image
 
 from ..errors import DatasetError
-from .archive import (MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, ZIP_ERRORS, check_entry,
-                      check_entry_count, check_total, mb, read_at_most, read_entry)
+from .archive import (
+    MAX_ENTRY_BYTES,
+    MAX_TOTAL_BYTES,
+    ZIP_ERRORS,
+    check_entry,
+    check_entry_count,
+    check_total,
+    mb,
+    read_at_most,
+    read_entry,
+)
 from .base import Dataset, images_to_uint8
 
 # ---- limits (sizes of archives and their entries: archive.py) ----------------------------

@@ -1,9 +1,7 @@
-import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT
+from streamlit.testing.v1 import AppTest
 
 PAGES = ["dashboard.py"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 
@@ -15,8 +13,8 @@ def isolated_runs(tmp_path, monkeypatch):
     yield
     from ui import state
 
-    state.registry().stop_all()
-    state.registry.clear()
+    state.runs().stop_all()
+    state.runs.clear()
 
 
 def app(page: str) -> AppTest:
@@ -33,7 +31,7 @@ def test_every_page_renders_without_a_run(page):
 def _with_run(tiny_config):
     from ui import state
 
-    t = state.registry().create(tiny_config)
+    t = state.runs().create(tiny_config)
     t.train(steps=60)
     return t
 
@@ -59,9 +57,9 @@ def test_quick_start_trains_the_ring():
     at.button(key="quick_start").click().run()
     from ui import state
 
-    runs = state.registry().list()
+    runs = state.runs().list()
     assert len(runs) == 1 and runs[0].dataset == "ring8"
-    t = state.registry().get(runs[0].run_id)
+    t = state.runs().get(runs[0].run_id)
     assert t.wait(lambda s: s.step > 0, timeout=60)
 
 
@@ -73,14 +71,14 @@ def shown_step(at) -> int:
 def test_train_page_buttons_move_the_step_counter(tiny):
     from ui import state
 
-    t = state.registry().create(tiny)
+    t = state.runs().create(tiny)
     at = app("pages/1_Train.py")
     at.query_params["run"] = t.run_id
     at.run()
     assert shown_step(at) == 0
     at.number_input(key="ctl_n").set_value(5).run()
     at.button(key="ctl_step_d").click().run()
-    assert t.snapshot.step == 5 and shown_step(at) == 5
+    assert t.state.step == 5 and shown_step(at) == 5
     at.button(key="ctl_step_both").click().run()
     assert shown_step(at) == 10
     at.button(key="ctl_run").click().run()
@@ -93,9 +91,9 @@ def test_train_page_buttons_move_the_step_counter(tiny):
     assert len(at.get("plotly_chart")) == 3
     at.toggle(key="interactive_live").set_value(False).run()
     at.button(key="ctl_pause").click().run()
-    assert t.snapshot.state == "paused"
+    assert t.state.status == "paused"
     assert len(at.get("plotly_chart")) == 3  # still: interactive charts
-    assert t.start() is False or t.snapshot.state == "paused"  # still one thread
+    assert t.start() is False or t.state.status == "paused"  # still one thread
 
 
 def test_train_page_shows_the_last_steps_on_request(tiny):
@@ -133,14 +131,14 @@ def test_2d_lab_fills_the_screen_and_says_what_its_colours_mean(tiny):
 def test_bad_live_setting_shows_an_error_and_changes_nothing(tiny):
     from ui import state
 
-    t = state.registry().create(tiny)
+    t = state.runs().create(tiny)
     at = app("pages/1_Train.py")
     at.query_params["run"] = t.run_id
     at.run()
     at.number_input[1].set_value(5.0)  # D learning rate
     at.button[-1].click().run()  # the form's Apply
     assert any("lr_d must be between" in e.value for e in at.error)
-    assert t.snapshot.hparams["lr_d"] == tiny.lr_d
+    assert t.state.hparams["lr_d"] == tiny.lr_d
 
 
 def test_new_run_form_reports_an_offline_dataset(monkeypatch):
@@ -166,7 +164,7 @@ def test_new_run_form_explains_a_pack_that_does_not_divide_the_batch():
 def test_runs_overlay_is_a_picture_while_a_compared_run_trains(tiny):
     from ui import state
 
-    t = state.registry().create(tiny)
+    t = state.runs().create(tiny)
     t.start()
     assert t.wait(lambda s: s.step > 50, timeout=60)
     at = app("pages/5_Runs.py").run()
@@ -182,18 +180,18 @@ def test_runs_overlay_is_a_picture_while_a_compared_run_trains(tiny):
 
 
 def test_a_lesson_card_starts_its_runs_to_the_budget():
-    from gan_core.lesson_runs import LESSONS
+    from gan_core.lessons import LESSONS
     from ui import state
 
     at = app("dashboard.py").run()
     lesson = LESSONS.get("d-too-strong")
     at.button(key="lesson_d-too-strong").click().run()
     assert not at.exception, at.exception
-    runs = state.registry().list()
+    runs = state.runs().list()
     assert sorted(r.title for r in runs) == sorted(f"{lesson.title}: {r.label}" for r in lesson.runs)
     assert at.session_state["runs_cmp"] and at.session_state["runs_metric"] == "d_fake"
     for info in runs:  # each trains towards its budget, then pauses there
-        t = state.registry().get(info.run_id)
+        t = state.runs().get(info.run_id)
         assert t.wait(lambda s: s.step > 0, timeout=120)
         t.pause()
 
@@ -202,8 +200,8 @@ def test_mode_collapse_page_reads_classes_of_an_image_run(tiny, tmp_path, monkey
     monkeypatch.setenv("GANSCOPE_CACHE", str(tmp_path / "cache"))
     from ui import state
 
-    t = state.registry().create(tiny.replace(dataset="digits", z_dim=8, snapshot_every=50))
-    t.probes._judge.result(timeout=120)
+    t = state.runs().create(tiny.replace(dataset="digits", z_dim=8, snapshot_every=50))
+    t.observer._judge.result(timeout=120)
     t.train(steps=100)
     at = app("pages/6_Mode_collapse.py")
     at.query_params["run"] = t.run_id
@@ -235,10 +233,10 @@ def test_a_finished_lesson_says_its_result_why_and_the_fix():
 
     at = app("dashboard.py").run()
     at.button(key="lesson_saturating-loss").click().run()  # two digits runs, 1,000 steps each
-    runs = state.registry().lesson_runs("saturating-loss")
+    runs = state.runs().lesson_runs("saturating-loss")
     assert set(runs) == {"minimax", "non-saturating"}
     for t in runs.values():
-        assert t.wait(lambda s: s.step >= 1000 and not s.busy, timeout=600), t.snapshot
+        assert t.wait(lambda s: s.step >= 1000 and not s.busy, timeout=600), t.state
     page = app("pages/5_Runs.py")
     page.query_params["run"] = runs["minimax"].run_id
     page.run()

@@ -1,4 +1,3 @@
-import numpy as np
 
 from gan_core import classifier, diagnostics
 from gan_core.data import load_dataset

@@ -1,9 +1,9 @@
 import pytest
 
 from gan_core import ConfigError, RunConfig
+from gan_core.data import DATASETS, ONLINE_DATASETS
 from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
-from gan_core.presets import PRESETS
 
 
 def test_json_round_trip():
@@ -42,9 +42,18 @@ def test_unknown_field_in_replace():
         RunConfig().replace(learning_rate=1)
 
 
-@pytest.mark.parametrize("name", PRESETS.names())
-def test_every_preset_is_valid(name):
-    assert isinstance(PRESETS.get(name).make(), RunConfig)
+@pytest.mark.parametrize("name", DATASETS.names())
+def test_every_dataset_has_defaults_that_fit_it(name):
+    cfg = defaults_for(name)
+    assert cfg.dataset == name and cfg.model in ("mlp", "dcgan")
+    if name not in ONLINE_DATASETS:  # builds the models for the data's real shape
+        from gan_core.data import load_dataset
+        from gan_core.models import build_discriminator, build_generator
+
+        data = load_dataset(name)
+        images = data.kind == "images"
+        assert build_generator(cfg, data.shape, images).output_shape[1:] == data.shape
+        assert build_discriminator(cfg, data.shape, images).output_shape == (None, 1)
 
 
 def test_dataset_defaults_differ_by_kind():

@@ -2,12 +2,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from gan_core import RunConfig
-from gan_core.lesson_runs import LESSONS
-from gan_core.lessons import Verdict, passing_needed, table
-from gan_core.steps import METRICS
+from gan_core.gan import METRICS
+from gan_core.lessons import LESSONS, ClaimCheck, passing_needed, table
 
 
 def test_at_least_the_six_lessons_the_issue_names():
@@ -30,7 +29,7 @@ def test_every_lesson_is_complete(name):
 
 def test_passing_needs_four_of_five():
     assert [passing_needed(n) for n in (1, 2, 3, 5, 10)] == [1, 2, 3, 4, 8]
-    v = lambda seed, ok: Verdict("mode-hopping", seed, ok, "x hops", 1.0)  # noqa: E731
+    v = lambda seed, ok: ClaimCheck("mode-hopping", seed, ok, "x hops", 1.0)  # noqa: E731
     text, ok = table([v(0, True), v(1, True), v(2, False), v(3, True), v(4, True)], 5)
     assert ok and "4/5" in text and "2: x hops FAIL" in text
     text, ok = table([v(0, True), v(1, False), v(2, False), v(3, True), v(4, True)], 5)
@@ -79,7 +78,7 @@ def test_judge_waits_for_every_run_to_reach_its_budget(tiny, runs_dir):
     seen = []
 
     def check(outcomes):
-        seen.append({k: (o.snapshot.step, o.metrics["step"]) for k, o in outcomes.items()})
+        seen.append({k: (o.state.step, o.metrics["step"]) for k, o in outcomes.items()})
         m = outcomes["a"].metrics
         return m["modes_captured"] <= 8, f"{m['modes_captured']} of 8 at step {m['step']}"
 

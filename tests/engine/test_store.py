@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gan_core import StoreError
-from gan_core.snapshot import Frame
-from gan_core.store import MAX_KEYFRAMES, RunStore
+from gan_core.run_state import Snapshot
+from gan_core.store import MAX_KEPT_GENERATORS, RunStore
 
 NAMES = ("a", "b")
 
@@ -23,17 +23,17 @@ def test_keyframes_stay_bounded_and_evenly_spaced(tiny, runs_dir):
     stride, w = 10, [np.zeros(3, np.float32), np.ones((2, 2), np.float32)]
     for step in range(0, 10 * 200, 10):  # 200 snapshots, one every 10 steps
         if step % stride == 0:
-            stride = store.write_keyframe(step, [w[0] + step, w[1]], stride)
-    steps = store.keyframe_steps()
-    assert len(steps) <= MAX_KEYFRAMES and steps[0] == 0
+            stride = store.keep_generator(step, [w[0] + step, w[1]], stride)
+    steps = store.kept_generator_steps()
+    assert len(steps) <= MAX_KEPT_GENERATORS and steps[0] == 0
     assert len(set(np.diff(steps))) == 1 and stride == steps[1] - steps[0]
     assert steps[-1] >= 1990 - stride  # the newest part of the run is covered
-    back = store.read_keyframe(steps[3])
+    back = store.read_kept_generator(steps[3])
     assert back[0][0] == steps[3] and back[1].shape == (2, 2)
-    assert store.keyframe_steps(max_step=steps[5]) == steps[:6]  # a filter, not a delete
-    assert store.keyframe_steps() == steps
+    assert store.kept_generator_steps(max_step=steps[5]) == steps[:6]  # a filter, not a delete
+    assert store.kept_generator_steps() == steps
     store.drop_after(steps[5])  # the one call that deletes
-    assert store.keyframe_steps() == steps[:6]
+    assert store.kept_generator_steps() == steps[:6]
     assert not list((store.path / "weights").glob("*.tmp*"))
 
 
@@ -66,8 +66,8 @@ def test_a_damaged_line_is_skipped_with_a_warning_and_the_file_is_untouched(tiny
     assert reader.warnings == ["metrics.csv: skipped 2 damaged line(s) (line 51, 52)"]
     _, upto = reader.read_metrics(max_step=100)
     assert upto[-1, 0] == 100
-    reader.read_frames(10)
-    reader.keyframe_steps(10)
+    reader.read_snapshots(10)
+    reader.kept_generator_steps(10)
     assert folder_bytes(store.path) == before
 
 
@@ -75,17 +75,17 @@ def test_drop_after_cuts_every_record_past_a_step_in_place(tiny, runs_dir):
     store = RunStore.create(tiny, runs_dir)
     store.append_metrics(NAMES, 1, np.ones((40, 2)))
     for step in (0, 10, 20, 30, 40):
-        store.write_frame(Frame(step, points=np.zeros((3, 2), np.float32),
+        store.write_snapshot(Snapshot(step, points=np.zeros((3, 2), np.float32),
                                 metrics={"modes_captured": step}))
-        store.write_keyframe(step, [np.zeros(2)], 10)
+        store.keep_generator(step, [np.zeros(2)], 10)
     store.flush()
     store.drop_after(20)
     _, rows = store.read_metrics()
     assert rows[-1, 0] == 20 and len(rows) == 20
-    frames = store.read_frames()
-    assert [f.step for f in frames] == [0, 10, 20]
-    assert [f.metrics["modes_captured"] for f in frames] == [0, 10, 20]
-    assert store.keyframe_steps() == [0, 10, 20]
+    snapshots = store.read_snapshots()
+    assert [f.step for f in snapshots] == [0, 10, 20]
+    assert [f.metrics["modes_captured"] for f in snapshots] == [0, 10, 20]
+    assert store.kept_generator_steps() == [0, 10, 20]
     # appending goes on after the cut, with no second header
     store.append_metrics(NAMES, 21, np.zeros((2, 2)))
     store.flush()
@@ -120,3 +120,14 @@ def test_one_writer_per_run_across_processes(tiny, runs_dir):
         RunStore.open(store.path).lock()  # a second writer in the same process, too
     mine.unlock()
     RunStore.open(store.path).lock()
+
+
+def test_the_last_recorded_step_reads_only_whole_rows(tiny, runs_dir):
+    store = RunStore.create(tiny, runs_dir)
+    assert store.last_recorded_step() == 0
+    store.append_metrics(NAMES, 1, np.ones((5000, 2)))
+    store.flush()
+    assert store.last_recorded_step() == 5000
+    with open(store.path / "metrics.csv", "a") as fh:
+        fh.write("5001,0.5")  # torn by a crash mid-write
+    assert store.last_recorded_step() == 5000

@@ -1,10 +1,16 @@
 """Axis ticks and chart marks, checked against values worked out by hand."""
 import numpy as np
 import pytest
-
-from gan_core.marks import Mark, marks, place_labels
-from gan_core.ticks import (linear_ticks, log_ticks, step_axis, tick_label, tick_labels,
-                            value_axis, value_range)
+from gan_core.views.marks import Mark, marks, place_labels
+from gan_core.views.ticks import (
+    linear_ticks,
+    log_ticks,
+    step_axis,
+    tick_label,
+    tick_labels,
+    value_axis,
+    value_range,
+)
 
 
 def test_linear_ticks_are_round_and_inside_the_range():

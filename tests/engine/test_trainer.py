@@ -8,17 +8,17 @@ from gan_core.evaluate import evaluate
 
 
 def wait_paused(t, step):
-    assert t.wait(lambda s: s.step >= step and s.state == "paused", timeout=120), t.snapshot
+    assert t.wait(lambda s: s.step >= step and s.status == "paused", timeout=120), t.state
 
 
 def test_a_tiny_gan_learns_a_gaussian(tiny, runs_dir):
     cfg = tiny.replace(dataset="single_gaussian", width=32, batch=256, snapshot_every=100)
     t = Trainer(cfg, runs_dir=runs_dir)
-    before = np.abs(t.probes.sample(t.probes.z).mean(0) - 1.0).max()
+    before = np.abs(t.observer.sample(t.observer.z).mean(0) - 1.0).max()
     means = []
     for _ in range(4):  # a GAN circles the target: judge its path, not one moment of it
         t.train(steps=200)
-        means.append(t.probes.sample(t.probes.z).mean(0))
+        means.append(t.observer.sample(t.observer.z).mean(0))
     t.stop()
     errors = np.abs(np.array(means) - 1.0).max(1)
     assert before > 0.5
@@ -35,7 +35,7 @@ def test_start_twice_makes_one_thread_and_stop_joins(tiny, runs_dir):
     assert len(names) == 1
     assert t.wait(lambda s: s.step > 30, timeout=120)
     t.stop()
-    assert not t.alive and t.snapshot.state == "stopped"
+    assert not t.alive and t.state.status == "stopped"
     assert (t.store.path / "checkpoints").is_dir()
 
 
@@ -44,19 +44,19 @@ def test_step_pause_resume_and_live_hparams(tiny, runs_dir):
     t.start(paused=True)
     t.step(7, which="d")
     wait_paused(t, 7)
-    assert t.snapshot.step == 7
+    assert t.state.step == 7
     t.set_hparams(lr_d=3e-4, d_steps=2)
     t.step(3)
     wait_paused(t, 10)
-    s = t.snapshot
+    s = t.state
     assert s.step == 10 and s.hparams["lr_d"] == 3e-4 and s.hparams["d_steps"] == 2
-    assert float(t.steps.opt_d.learning_rate.numpy()) == pytest.approx(3e-4)
+    assert float(t.gan.opt_d.learning_rate.numpy()) == pytest.approx(3e-4)
     assert list(s.history["step"]) == list(range(1, 11))
     t.resume()
     assert t.wait(lambda s: s.step > 60, timeout=120)
     t.pause()
-    assert t.wait(lambda s: s.state == "paused", timeout=30)
-    frozen = t.snapshot.step
+    assert t.wait(lambda s: s.status == "paused", timeout=30)
+    frozen = t.state.step
     assert not t.wait(lambda s: s.step != frozen, timeout=0.5)
     t.stop()
 
@@ -69,7 +69,7 @@ def test_bad_commands_are_refused_in_the_caller(tiny, runs_dir):
         t.set_hparams(batch=3)
     with pytest.raises(ConfigError, match="which must be one of"):
         t.step(1, which="x")
-    assert t.snapshot.hparams["lr_g"] == tiny.lr_g
+    assert t.state.hparams["lr_g"] == tiny.lr_g
 
 
 def test_nan_pauses_names_the_step_and_rolls_back(tiny, runs_dir, tmp_path):
@@ -78,8 +78,8 @@ def test_nan_pauses_names_the_step_and_rolls_back(tiny, runs_dir, tmp_path):
     cfg = tiny.replace(dataset=str(tmp_path / "huge.npz"), loss="least_squares")
     t = Trainer(cfg, runs_dir=runs_dir)
     t.start()
-    assert t.wait(lambda s: s.state == "paused" and "diverged" in s.message, timeout=120)
-    s = t.snapshot
+    assert t.wait(lambda s: s.status == "paused" and "diverged" in s.message, timeout=120)
+    s = t.state
     assert "NaN/Inf" in s.message and "at step 1" in s.message
     assert s.step == 0 and len(s.history["step"]) == 0
     assert t.alive  # paused, not dead: a student can change settings and resume
@@ -91,26 +91,26 @@ def test_reopen_continues_at_the_checkpoint_step(tiny, runs_dir):
     t.train(steps=60)
     t.stop()
     path = t.store.path
-    history = t.snapshot.history["d_loss"].copy()
+    history = t.state.history["d_loss"].copy()
     # A crash after the checkpoint: rows the weights never saw reach the file.
     with open(path / "metrics.csv", "a") as fh:
         fh.write("".join(f"{s},1,1,1,1,1,1,1,1\n" for s in range(61, 70)))
     again = Trainer.open(path)
-    s = again.snapshot
+    s = again.state
     assert s.step == 60 and list(s.history["step"]) == list(range(1, 61))
     assert np.allclose(s.history["d_loss"], history, rtol=1e-4)
-    assert [f.step for f in s.frames][-1] == 60
+    assert [f.step for f in s.snapshots][-1] == 60
     assert evaluate(again)["step"] == 60
     again.train(steps=15)
     again.stop()
-    assert again.snapshot.step == 75
+    assert again.state.step == 75
     assert len(open(path / "metrics.csv").read().splitlines()) == 76
 
 
 def test_train_for_seconds_trains_then_pauses(tiny, runs_dir):
     t = Trainer(tiny, runs_dir=runs_dir)
     snap = t.train(seconds=8)  # the first ~4 s compile the step
-    assert snap.step > 50 and snap.state == "paused"
+    assert snap.step > 50 and snap.status == "paused"
     t.stop()
 
 
@@ -118,11 +118,11 @@ def test_resume_until_trains_to_the_budget_then_pauses(tiny, runs_dir):
     t = Trainer(tiny.replace(snapshot_every=40), runs_dir=runs_dir)
     t.start(paused=True)
     t.resume(until=90)
-    assert t.wait(lambda s: s.state == "running", timeout=30)
+    assert t.wait(lambda s: s.status == "running", timeout=30)
     wait_paused(t, 90)
-    s = t.snapshot
+    s = t.state
     assert s.step == 90 and s.history["step"][-1] == 90
-    assert [f.step for f in s.frames] == [0, 40, 80, 90]  # the budget's end is a snapshot too
+    assert [f.step for f in s.snapshots] == [0, 40, 80, 90]  # the budget's end is a snapshot too
     t.resume(until=50)  # already past it: stays paused
     assert not t.wait(lambda s: s.step != 90, timeout=0.5)
     with pytest.raises(ConfigError, match="until must be"):
@@ -134,30 +134,30 @@ def test_image_snapshots_carry_live_class_diagnostics(tiny, runs_dir, tmp_path, 
     monkeypatch.setenv("GANSCOPE_CACHE", str(tmp_path / "cache"))
     cfg = tiny.replace(dataset="digits", z_dim=8, snapshot_every=50)
     t = Trainer(cfg, runs_dir=runs_dir)
-    first = t.probes.image_metrics()  # classifier not ready yet: the cheap measures only
+    first = t.observer.image_metrics()  # classifier not ready yet: the cheap measures only
     assert {"duplicate_pct", "pixel_diversity"} <= set(first)
-    t.probes._judge.result(timeout=120)  # the background classifier finishes
+    t.observer._judge.result(timeout=120)  # the background classifier finishes
     t.train(steps=100)
     t.stop()
-    m = t.snapshot.frame.metrics
+    m = t.state.snapshot.metrics
     assert m["classes_total"] == 10 and 0 <= m["classes_covered"] <= 10
     assert len(m["class_counts"]) == 10 and m["fcd"] >= 0
-    series = t.snapshot.diagnostics()
+    series = t.state.diagnostics()
     assert len(series["step"]) >= 2 and "class_kl" in series
     reopened = Trainer.open(t.store.path)  # diagnostics come back from disk
-    assert reopened.snapshot.frame.metrics["classes_covered"] == m["classes_covered"]
+    assert reopened.state.snapshot.metrics["classes_covered"] == m["classes_covered"]
     reopened.stop()
 
 
 def test_sample_at_an_earlier_snapshot_uses_that_steps_weights(tiny, runs_dir):
     t = Trainer(tiny, runs_dir=runs_dir)
-    z = t.probes.z[:50]
-    early = t.probes.sample(z)
+    z = t.observer.z[:50]
+    early = t.observer.sample(z)
     t.train(steps=100)
-    steps = t.keyframe_steps()
+    steps = t.kept_generator_steps()
     assert steps[0] == 0 and steps[-1] == 100
     np.testing.assert_allclose(t.sample_at(0, z), early, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(t.sample_at(100, z), t.probes.sample(z), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t.sample_at(100, z), t.observer.sample(z), rtol=1e-5, atol=1e-6)
     assert not np.allclose(t.sample_at(0, z), t.sample_at(100, z))
     t.stop()
 
@@ -166,11 +166,11 @@ def test_a_packed_run_draws_the_2d_lab_fields_and_reopens(tiny, runs_dir):
     t = Trainer(tiny.replace(pack=2), runs_dir=runs_dir)
     t.train(steps=30)
     t.stop()
-    f = t.snapshot.frame
+    f = t.state.snapshot
     assert f.field and np.isfinite(f.field["d"]).all()
     assert len(f.field["arrow_from"]) % 2 == 0 and np.isfinite(f.field["arrow_vec"]).all()
     again = Trainer.open(t.store.path)
-    assert again.config.pack == 2 and again.snapshot.step == 30
+    assert again.config.pack == 2 and again.state.step == 30
     again.train(steps=5)
     again.stop()
 
@@ -185,6 +185,6 @@ def test_manual_steps_and_live_changes_leave_marks_that_survive_a_reopen(tiny, r
     assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
     marks = [(10, {"manual": "D x5", "until": 15}), (15, {"lr_g": 5e-4}),
              (15, {"manual": "D+G x3", "until": 18})]
-    assert list(t.snapshot.events) == marks
+    assert list(t.state.events) == marks
     assert t.stop()
-    assert list(Trainer.open(t.store.path).snapshot.events) == marks
+    assert list(Trainer.open(t.store.path).state.events) == marks

@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
-from gan_core import RunConfig, StoreError, Trainer, cli
-from gan_core.registry import RunRegistry
+
+from gan_core import RunConfig, Trainer, cli
+from gan_core.runs import Runs
 
 TINY = dict(dataset="ring8", width=32, depth=2, batch=64, z_dim=2, lr_d=1e-3, lr_g=1e-3,
             snapshot_every=25)
@@ -81,10 +81,10 @@ def test_viewing_evaluating_and_exporting_change_no_byte(run, tmp_path, capsys):
                            tmp_path / "m.csv", "--generator", tmp_path / "g.keras")
     assert code == 0, err
     t = Trainer.open(run)
-    assert t.snapshot.step == 60 and len(t.snapshot.history["step"]) == 59
-    reg = RunRegistry(run.parent)
+    assert t.state.step == 60 and len(t.state.history["step"]) == 59
+    reg = Runs(run.parent)
     assert [r.run_id for r in reg.list()] == [run.name]
-    assert len(reg.history(run.name)["step"]) == 88 and reg.latest_frame(run.name).step == 60
+    assert len(reg.history(run.name)["step"]) == 88 and reg.latest_snapshot(run.name).step == 60
     assert tree(run) == before
     # Training again is what drops the leftovers, and it keeps the damaged row's neighbours.
     t.train(steps=10)
@@ -101,8 +101,8 @@ def test_missing_checkpoints_are_said_and_never_evaluated(run, capsys):
         assert code == 2 and "no checkpoint" in err and err.count("\n") <= 2, (args, err)
         assert '"step"' not in out
     t = Trainer.open(run)  # the curves and snapshots are still there to look at
-    assert len(t.snapshot.history["step"]) == 60 and len(t.snapshot.frames) == 4
-    assert any("no checkpoint" in w for w in t.snapshot.warnings)
+    assert len(t.state.history["step"]) == 60 and len(t.state.snapshots) == 4
+    assert any("no checkpoint" in w for w in t.state.warnings)
     assert tree(run) == before
 
 
@@ -171,7 +171,7 @@ def test_a_full_disk_pauses_saying_so_and_leaves_no_torn_or_temp_file(small_disk
     assert leftovers == []
     assert all(len(ln.split(",")) == 9 for ln in metrics_lines(run))  # no torn line
     assert good_steps(run) == list(range(1, 101))  # disk and weights agree: step 100
-    assert Trainer.open(run).snapshot.step == 100
+    assert Trainer.open(run).state.step == 100
 
 
 # ---- malformed folders ----------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def test_a_malformed_run_folder_is_skipped_and_the_others_stay(run, trained, dam
     bad = run.parent / "20990101-000000-ring8-dead"
     shutil.copytree(trained, bad, ignore=shutil.ignore_patterns("lock"))
     damage(bad)
-    infos, skipped = RunRegistry(run.parent).scan()
+    infos, skipped = Runs(run.parent).scan()
     assert [i.run_id for i in infos] == [run.name]
     assert len(skipped) == 1 and bad.name in skipped[0] and says in skipped[0]
     if "config" in says:
@@ -231,18 +231,18 @@ def test_a_bad_budget_is_refused_before_a_run_folder_exists(tmp_path, capsys, bu
 
 def test_a_failed_thread_keeps_its_error_and_the_cli_exits_nonzero(tmp_path, capsys,
                                                                     monkeypatch):
-    from gan_core.steps import GanSteps
+    from gan_core.gan import Gan
 
     def broken(self, k, d_steps=1, mode="both"):
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(GanSteps, "run", broken)
+    monkeypatch.setattr(Gan, "run", broken)
     code, out, err = run_cli(capsys, "train", "--steps", "50", "--runs-dir", tmp_path)
     assert code == 1 and "injected fault" in err
     t = Trainer(RunConfig(**TINY), runs_dir=tmp_path)
     snap = t.train(steps=5)
-    assert snap.state == "error" and t.stop()
-    assert t.snapshot.state == "error" and "injected fault" in t.snapshot.message
+    assert snap.status == "error" and t.stop()
+    assert t.state.status == "error" and "injected fault" in t.state.message
 
 
 def test_a_divergence_rolls_back_to_real_weights_and_train_waits_for_its_command(tmp_path):
@@ -251,8 +251,8 @@ def test_a_divergence_rolls_back_to_real_weights_and_train_waits_for_its_command
     cfg = RunConfig(**{**TINY, "dataset": str(tmp_path / "huge.npz"), "loss": "least_squares"})
     t = Trainer(cfg, runs_dir=tmp_path / "runs")
     first = t.train(steps=50)
-    assert first.state == "paused" and "rolled back to step 0, the last checkpoint" in first.message
-    assert all(np.isfinite(w).all() for w in t.steps.g.get_weights())
+    assert first.status == "paused" and "rolled back to step 0, the last checkpoint" in first.message
+    assert all(np.isfinite(w).all() for w in t.gan.g.get_weights())
     assert (t.store.path / "checkpoints" / "ckpt-0.index").exists()
     handled = first.handled
     again = t.train(steps=50)  # must not return on the stale paused snapshot
@@ -264,7 +264,7 @@ def test_a_divergence_rolls_back_to_real_weights_and_train_waits_for_its_command
 def test_every_pause_has_a_checkpoint(tmp_path):
     t = Trainer(RunConfig(**TINY), runs_dir=tmp_path)
     t.start(paused=True)
-    assert t.wait(lambda s: s.state == "paused", timeout=60)
+    assert t.wait(lambda s: s.status == "paused", timeout=60)
     ckpts = t.store.path / "checkpoints"
     assert (ckpts / "ckpt-0.index").exists()
     t.train(steps=7)
@@ -273,14 +273,14 @@ def test_every_pause_has_a_checkpoint(tmp_path):
     assert t.wait(lambda s: s.handled >= cid and s.step > 40, timeout=60)
     cid = t.pause()
     assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
-    assert (ckpts / f"ckpt-{t.snapshot.step}.index").exists()
+    assert (ckpts / f"ckpt-{t.state.step}.index").exists()
     assert t.stop()
 
 
 def test_a_command_flood_cannot_starve_training(tmp_path):
     t = Trainer(RunConfig(**TINY), runs_dir=tmp_path)
     saves, calls = [0], [0]
-    checkpoint, run = t.recorder.checkpoint, t.steps.run
+    checkpoint, run = t.recorder.checkpoint, t.gan.run
 
     def counted_checkpoint():
         saves[0] += checkpoint()
@@ -290,7 +290,7 @@ def test_a_command_flood_cannot_starve_training(tmp_path):
         calls[0] += 1
         return run(*a, **k)
 
-    t.recorder.checkpoint, t.steps.run = counted_checkpoint, counted_run
+    t.recorder.checkpoint, t.gan.run = counted_checkpoint, counted_run
     end = time.monotonic() + 3.0
     rng = np.random.default_rng(0)
 
@@ -307,8 +307,8 @@ def test_a_command_flood_cannot_starve_training(tmp_path):
         th.join()
     names = [th.name for th in threading.enumerate() if th.name == f"ganscope-{t.run_id}"]
     assert len(names) == 1
-    start = t.snapshot.step
+    start = t.state.step
     cid = t.resume()
-    assert t.wait(lambda s: s.handled >= cid and s.step > start + 300, timeout=60), t.snapshot
+    assert t.wait(lambda s: s.handled >= cid and s.step > start + 300, timeout=60), t.state
     assert saves[0] <= calls[0] + 1  # a checkpoint only after training since the last one
-    assert t.stop(timeout=30) and t.snapshot.state == "stopped"
+    assert t.stop(timeout=30) and t.state.status == "stopped"

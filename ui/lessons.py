@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gan_core import GanscopeError, Trainer
-from gan_core.lesson_runs import LESSONS
-from gan_core.lessons import judge, parse_tag, settings_beside
+from gan_core.lessons import LESSONS, judge, parse_tag, settings_beside
 from ui import live, state
 
 COLUMNS = 3
@@ -20,11 +19,11 @@ def start(name: str) -> list[str]:
     for run in lesson.runs:
         cfg = run.make(0).replace(title=f"{lesson.title}: {run.label}",
                                   lesson=lesson.tag(name, run))
-        trainer = state.registry().create(cfg)
+        trainer = state.runs().create(cfg)
         trainer.start(paused=True)
         trainer.resume(until=run.steps)
         # The page opened next must see it training, or its live views would not tick.
-        trainer.wait(lambda s: s.training or s.step > 0 or s.state == "error", timeout=10)
+        trainer.wait(lambda s: s.training or s.step > 0 or s.status == "error", timeout=10)
         ids.append(trainer.run_id)
     state.select(ids[0])
     if len(ids) > 1:  # the Runs page opens comparing them
@@ -38,8 +37,8 @@ def result(name: str) -> tuple[dict[str, Trainer], tuple[bool, str] | None]:
     """The lesson's newest live runs, and its claim checked once they reached the budget
     (memoised per run and step for every tab: evaluating takes a moment)."""
     lesson = LESSONS.get(name)
-    runs = state.registry().lesson_runs(name)
-    token = tuple(sorted((label, t.run_id, t.snapshot.step, t.snapshot.busy)
+    runs = state.runs().lesson_runs(name)
+    token = tuple(sorted((label, t.run_id, t.state.step, t.state.busy)
                          for label, t in runs.items()))
     return runs, live.memo("lesson", (name, token), lambda: judge(lesson, runs))
 
@@ -51,11 +50,11 @@ def status_line(name: str, runs: dict[str, Trainer], res: tuple[bool, str] | Non
     if not runs:
         return ""
     lesson = LESSONS.get(name)
-    steps = min(t.snapshot.step for t in runs.values())
-    stuck = next((t.snapshot.message for t in runs.values() if t.snapshot.message), "")
+    steps = min(t.state.step for t in runs.values())
+    stuck = next((t.state.message for t in runs.values() if t.state.message), "")
     if stuck:
         return f"Stopped at step {steps:,}: {stuck}"
-    if not all(t.snapshot.busy for t in runs.values()) and steps < lesson.budget():
+    if not all(t.state.busy for t in runs.values()) and steps < lesson.budget():
         return f"Paused at step {steps:,} of {lesson.budget():,}: resume its runs to finish."
     return f"Training: step {steps:,} of {lesson.budget():,}; the claim is checked there."
 
@@ -117,7 +116,7 @@ def panel(trainers: list[Trainer]) -> None:
     with st.container(border=True):
         number = LESSONS.names().index(name) + 1
         st.markdown(f"**Lesson {number}: {lesson.title}.** {lesson.question}")
-        live.every_tick(lambda: any(t.snapshot.training for t in runs.values()),
+        live.every_tick(lambda: any(t.state.training for t in runs.values()),
                         lambda: _show_status(name), [t.run_id for t in runs.values()])
         st.markdown(f"**Why.** {lesson.cause}")
         st.dataframe(settings_beside(lesson), hide_index=True, key=f"lesson_settings_{name}")

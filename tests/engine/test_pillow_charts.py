@@ -3,11 +3,11 @@ change and manual-step markers."""
 import io
 
 import numpy as np
+from gan_core.views.style import COLOURS, PALETTE
 from PIL import Image
 
-from gan_core import figures, ticks
-from gan_core.curve_image import SCALE, curve_image, curve_jpeg, overlay_image
-from gan_core.figures import COLOURS, PALETTE
+from gan_core.views import plotly_charts, style, ticks
+from gan_core.views.pillow_charts import SCALE, curve_image, curve_jpeg, overlay_image
 
 
 def rgb(name):
@@ -71,47 +71,47 @@ def test_overlay_draws_each_run_in_its_own_colour():
 
 
 def drawn_axes(history, names, smoothing=0.0, log_y=False):
-    """The axes both chart paths get for these curves (figures.chart_axes)."""
-    lines = [figures.line(history["step"], history[n], smoothing, log_y) for n in names]
-    return figures.chart_axes(lines, smoothing > 0, log_y)
+    """The axes both chart paths get for these curves (style.chart_axes)."""
+    lines = [style.line(history["step"], history[n], smoothing, log_y) for n in names]
+    return style.chart_axes(lines, smoothing > 0, log_y)
 
 
 def test_plotly_ticks_are_the_shared_routine_s_with_whole_log_labels():
     steps = np.arange(1, 2001)
     h = {"step": steps, "d_grad_norm": 3 * np.exp(-steps / 500), "g_grad_norm": np.full(2000, 0.2)}
-    fig = figures.curves(h, ["d_grad_norm", "g_grad_norm"], 0.6, log_y=True)
+    fig = plotly_charts.curves(h, ["d_grad_norm", "g_grad_norm"], 0.6, log_y=True)
     x, y = drawn_axes(h, ["d_grad_norm", "g_grad_norm"], 0.6, log_y=True)
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickmode == "array"
     assert list(fig.layout.yaxis.tickvals) == list(y.ticks)
     assert list(fig.layout.yaxis.ticktext) == ["0.05", "0.1", "0.2", "0.5", "1", "2"]  # not 5, 2
     assert list(fig.layout.yaxis.range) == y.plotly_range
     assert list(fig.layout.xaxis.ticktext) == list(x.labels) == ["500", "1,000", "1,500", "2,000"]
-    over = figures.overlay({"a": (steps, h["d_grad_norm"])}, log_y=True)
+    over = plotly_charts.overlay({"a": (steps, h["d_grad_norm"])}, log_y=True)
     assert list(over.layout.yaxis.ticktext) == list(ticks.value_axis(
-        figures.line(steps, h["d_grad_norm"], 0.6, True)[2], log=True).labels)
+        style.line(steps, h["d_grad_norm"], 0.6, True)[2], log=True).labels)
 
 
 def test_empty_and_all_zero_charts_have_no_negative_or_repeated_ticks():
     empty = {"step": np.zeros(0, np.int64), "duplicate_pct": np.zeros(0)}
-    fig = figures.curves(empty, ["duplicate_pct"])
+    fig = plotly_charts.curves(empty, ["duplicate_pct"])
     assert fig.layout.yaxis.showticklabels is False and list(fig.layout.yaxis.tickvals) == []
     assert drawn_axes(empty, ["duplicate_pct"]) == (None, None)  # the picture: "no data yet"
     zero = {"step": np.array([0]), "duplicate_pct": np.array([0.0])}
-    fig = figures.curves(zero, ["duplicate_pct"])
+    fig = plotly_charts.curves(zero, ["duplicate_pct"])
     x, y = drawn_axes(zero, ["duplicate_pct"])  # what the picture draws
     assert list(fig.layout.xaxis.ticktext) == list(x.labels) == ["0", "1"]  # not 0 0 0 1 1 1
     assert list(fig.layout.yaxis.range) == [y.lo, y.hi] == [0, 1]
     assert not any(label.startswith("-") for label in y.labels)
     nan = {"step": np.arange(5), "fcd": np.full(5, np.nan)}
     assert drawn_axes(nan, ["fcd"])[1] is None
-    assert figures.curves(nan, ["fcd"]).layout.yaxis.showticklabels is False
+    assert plotly_charts.curves(nan, ["fcd"]).layout.yaxis.showticklabels is False
 
 
 def test_manual_steps_are_a_shaded_band_in_both_charts():
     steps = np.arange(1, 1001)
     h = {"step": steps, "d_loss": np.full(1000, 0.7)}
     events = [(500, {"lr_d": 0.002}), (800, {"manual": "D x100", "until": 900})]
-    fig = figures.curves(h, ["d_loss"], events=events)
+    fig = plotly_charts.curves(h, ["d_loss"], events=events)
     rect = [sh for sh in fig.layout.shapes if sh.type == "rect"]
     assert [(r.x0, r.x1) for r in rect] == [(800, 900)]
     assert [a.text for a in fig.layout.annotations] == ["lr_d=0.002", "D x100"]
@@ -125,6 +125,6 @@ def test_manual_steps_are_a_shaded_band_in_both_charts():
 
 def test_the_recent_window_keeps_the_last_steps():
     h = {"step": np.arange(1, 18001), "d_loss": np.arange(18000.0)}
-    last = figures.recent(h, 1000)
+    last = style.recent(h, 1000)
     assert last["step"][0] == 17001 and last["step"][-1] == 18000 and len(last["d_loss"]) == 1000
-    assert figures.recent(h, None) is h and figures.recent(h, 100_000)["step"][0] == 1
+    assert style.recent(h, None) is h and style.recent(h, 100_000)["step"][0] == 1

@@ -2,7 +2,7 @@
 
 An interactive plotly chart costs the browser a redraw every time the page updates, even when
 its data did not change (bench/NOTES.md, 15); a picture costs a swap when it changes and
-nothing otherwise. Same series, colours, smoothing and decimation as figures.curves.
+nothing otherwise. Same series, colours, smoothing and decimation as plotly_charts.curves.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from . import marks
-from .figures import COLOURS, LABELS, PALETTE, chart_axes, line
+from .style import COLOURS, LABELS, PALETTE, chart_axes, line
 from .ticks import Axis
 
 SCALE = 2  # drawn at twice the size it is shown: crisp on a projector and a high-DPI laptop
 GRID, AXIS_TEXT, EVENT = (232, 232, 232), (90, 90, 90), (150, 150, 150)
-SPAN, MARK_TEXT = (255, 160, 0, 40), (100, 100, 100)  # manual steps: as figures.SPAN_FILL
+SPAN, MARK_TEXT = (255, 160, 0, 40), (100, 100, 100)  # manual steps: as plotly_charts.SPAN_FILL
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -29,7 +29,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 def curve_image(history: dict[str, np.ndarray], names: Sequence[str], smoothing: float = 0.0,
                 log_y: bool = False, title: str = "", events: Iterable[tuple[int, dict]] = (),
                 width: int = 560, height: int = 300) -> Image.Image:
-    """The chart figures.curves draws, as a picture `width` x `height` (times SCALE)."""
+    """The chart plotly_charts.curves draws, as a picture `width` x `height` (times SCALE)."""
     lines = {LABELS.get(name, name): (COLOURS.get(name, "#444444"), history["step"], history[name])
              for name in names}
     return lines_image(lines, smoothing, smoothing > 0, log_y, title, events, width, height)
@@ -38,7 +38,7 @@ def curve_image(history: dict[str, np.ndarray], names: Sequence[str], smoothing:
 def overlay_image(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "",
                   smoothing: float = 0.6, log_y: bool = False, width: int = 760,
                   height: int = 340) -> Image.Image:
-    """The chart figures.overlay draws (one metric of several runs), as a picture."""
+    """The chart plotly_charts.overlay draws (one metric of several runs), as a picture."""
     lines = {name: (PALETTE[i % len(PALETTE)], steps, values)
              for i, (name, (steps, values)) in enumerate(series.items())}
     return lines_image(lines, smoothing, False, log_y, title, (), width, height)
@@ -49,7 +49,7 @@ def lines_image(lines: dict[str, tuple[str, np.ndarray, np.ndarray]], smoothing:
                 width: int, height: int) -> Image.Image:
     """{legend label: ("#rrggbb", steps, values)} as decimated, smoothed lines against step;
     `faint_raw` adds the unsmoothed values as a faint line under each. Axes and marks as
-    figures.curves draws them (figures.chart_axes, marks.py)."""
+    plotly_charts.curves draws them (style.chart_axes, marks.py)."""
     s = SCALE
     img = Image.new("RGB", (width * s, height * s), "white")
     draw = ImageDraw.Draw(img, "RGBA")

@@ -28,7 +28,7 @@ def use_xla(cfg: RunConfig) -> bool:
     return cfg.model == "mlp"
 
 
-class GanSteps:
+class Gan:
     """Models, optimizers, RNG and the compiled K-step functions for one run."""
 
     def __init__(self, cfg: RunConfig, data: Dataset) -> None:
@@ -47,7 +47,7 @@ class GanSteps:
         # Built up front: a variable must not be created inside the compiled while loop.
         self.opt_g.build(self.g.trainable_variables)
         self.opt_d.build(self.d.trainable_variables)
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.rng = tf.random.Generator.from_seed(cfg.seed)
         self.gp_weight = tf.Variable(cfg.gp_weight, dtype=tf.float32, trainable=False)
         self.clip = tf.Variable(cfg.clip, dtype=tf.float32, trainable=False)
@@ -62,7 +62,7 @@ class GanSteps:
 
     # ---- what a checkpoint holds ----------------------------------------------------------
     def checkpoint(self) -> tf.train.Checkpoint:
-        parts = dict(g=self.g, d=self.d, opt_g=self.opt_g, opt_d=self.opt_d, step=self.step,
+        parts = dict(g=self.g, d=self.d, opt_g=self.opt_g, opt_d=self.opt_d, step=self.global_step,
                      rng=self.rng)
         if self.g_ema is not None:
             parts["g_ema"] = self.g_ema
@@ -195,7 +195,7 @@ class GanSteps:
                     g_loss, g_norm = self._g_update(spec)
                 row = tf.stack([m[0], g_loss, *m[2:], g_norm])
                 rows = tf.tensor_scatter_nd_update(rows, [[i]], row[None])
-                self.step.assign_add(1)
+                self.global_step.assign_add(1)
                 i += 1
             return rows
 

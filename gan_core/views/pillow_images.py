@@ -64,6 +64,6 @@ def scatter_image(points: np.ndarray, bounds: tuple[float, float, float, float],
     return img
 
 
-def tile_scaled(mosaic: np.ndarray, scale: int) -> np.ndarray:
+def enlarge(mosaic: np.ndarray, scale: int) -> np.ndarray:
     """Enlarge a mosaic by an integer factor (nearest neighbour): crisp pixels on a projector."""
     return mosaic.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else mosaic

@@ -1,6 +1,6 @@
 """What a curve chart marks on its step axis: live setting changes and manual steps.
 
-A run's events are `(step, change)` pairs (Snapshot.events). A live edit of a setting is
+A run's events are `(step, change)` pairs (RunState.events). A live edit of a setting is
 `(step, {"lr_d": 0.002})`: a dotted line at that step. Steps trained from the Step buttons
 are `(start, {"manual": "D x100", "until": start + 100})`: a shaded span over the steps they
 trained, labelled "D x100"; spans of one kind that touch (Step pressed again and again) are

@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from . import classifier, diagnostics, latent, render
 from .data import Dataset
+from .gan import Gan
 from .losses import LOSSES
-from .snapshot import Frame
-from .steps import GanSteps
+from .run_state import Snapshot
+from . import classifier, diagnostics, latent
+from .views import pillow_images
 
 GRID_SAMPLES = 64  # an 8x8 mosaic of images
 IMAGE_SAMPLES = 500  # images judged per snapshot: enough for 1 % class shares, a few ms of work
@@ -18,10 +19,10 @@ ARROWS = 200  # gradient arrows drawn on generated points
 NOISE_SEED = 1234  # fixed noise: every snapshot shows the same z, so change means learning
 
 
-class Probes:
-    def __init__(self, steps: GanSteps, data: Dataset) -> None:
-        self.steps, self.data = steps, data
-        z_dim = steps.cfg.z_dim
+class Observer:
+    def __init__(self, gan: Gan, data: Dataset) -> None:
+        self.gan, self.data = gan, data
+        z_dim = gan.cfg.z_dim
         self._judge = None
         if data.kind == "images":
             self.z = latent.noise(NOISE_SEED, GRID_SAMPLES, z_dim)
@@ -40,8 +41,8 @@ class Probes:
         z_spec = [tf.TensorSpec([None, z_dim], tf.float32)]
         x_spec = [tf.TensorSpec([None, *data.shape], tf.float32)]
         # Fixed signatures: any batch size (UI sliders, evaluation) reuses one graph.
-        self._sample = tf.function(lambda z: steps.sampler(z, training=False), input_signature=z_spec)
-        self._score = tf.function(steps.score, input_signature=x_spec)
+        self._sample = tf.function(lambda z: gan.sampler(z, training=False), input_signature=z_spec)
+        self._score = tf.function(gan.score, input_signature=x_spec)
         self._push = tf.function(self._generator_push, input_signature=x_spec)
 
     def sample(self, z: np.ndarray) -> np.ndarray:
@@ -51,10 +52,10 @@ class Probes:
     def _generator_push(self, x: tf.Tensor) -> tf.Tensor:
         """Where G's loss pushes each generated point: -d(g_loss)/dx, per sample (packed with
         its neighbours, as in training, when D judges packs)."""
-        spec = LOSSES.get(self.steps.loss_name)
+        spec = LOSSES.get(self.gan.loss_name)
         with tf.GradientTape() as tape:
             tape.watch(x)
-            f = self.steps.d(self.steps.pack(x), training=False)
+            f = self.gan.d(self.gan.pack(x), training=False)
             _, g_loss = spec.fn(tf.zeros_like(f), f)
         return -tape.gradient(g_loss, x) * tf.cast(tf.shape(f)[0], tf.float32)
 
@@ -74,21 +75,21 @@ class Probes:
         judge = self.judge()
         if judge is not None and self._real_features is None:
             self._real_features = judge.embed(diagnostics.real_sample(self.data, IMAGE_SAMPLES))
-        return diagnostics.image_metrics(render.to_uint8(fake), self.data, judge,
+        return diagnostics.image_metrics(pillow_images.to_uint8(fake), self.data, judge,
                                          self._real_features, self.dup_threshold)
 
-    def frame(self, step: int) -> Frame:
+    def snapshot(self, step: int) -> Snapshot:
         if self.data.kind == "images":
-            images = render.to_uint8(self.sample(self.z))
-            return Frame(step=step, grid=render.tile(images, cols=8), metrics=self.image_metrics())
+            images = pillow_images.to_uint8(self.sample(self.z))
+            return Snapshot(step=step, grid=pillow_images.tile(images, cols=8), metrics=self.image_metrics())
         points = self.sample(self.z)
         if not np.isfinite(points).all():
-            return Frame(step=step, points=points)
-        spec = LOSSES.get(self.steps.loss_name)
+            return Snapshot(step=step, points=points)
+        spec = LOSSES.get(self.gan.loss_name)
         scores = self._score(tf.constant(self.field_xy)).numpy().reshape(FIELD_SIDE, FIELD_SIDE)
         if spec.probability:
-            scores = 1.0 / (1.0 + np.exp(-scores))
-        tips = points[:ARROWS - ARROWS % self.steps.cfg.pack]
+            scores = 0.5 * (1.0 + np.tanh(0.5 * scores))  # the sigmoid, without overflow
+        tips = points[:ARROWS - ARROWS % self.gan.cfg.pack]
         push = self._push(tf.constant(tips)).numpy()
         field = {"xs": self.axes[0], "ys": self.axes[1], "d": scores.astype(np.float32),
                  "arrow_from": tips, "arrow_vec": push.astype(np.float32),
@@ -96,4 +97,4 @@ class Probes:
         metrics = {}
         if self.data.is_mixture:
             metrics = diagnostics.mixture_metrics(points, self.data.centers, self.data.std)
-        return Frame(step=step, points=points, field=field, metrics=metrics)
+        return Snapshot(step=step, points=points, field=field, metrics=metrics)

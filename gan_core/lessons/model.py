@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .catalog import Catalog
-from .config import RunConfig
-from .snapshot import Snapshot
+from ..config import RunConfig
+from ..registry import Registry
+from ..run_state import RunState
 
 if TYPE_CHECKING:
-    from .trainer import Trainer
+    from ..trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class LessonRun:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One finished lesson run: its last snapshot and `evaluate()` of its final weights."""
+    """One finished lesson run: its last RunState and `evaluate()` of its final weights."""
 
-    snapshot: Snapshot
+    state: RunState
     metrics: dict
 
 
@@ -66,11 +66,11 @@ class Lesson:
         return max(r.steps for r in self.runs)
 
 
-LESSONS: Catalog[Lesson] = Catalog("lesson")
+LESSONS: Registry[Lesson] = Registry("lesson")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ClaimCheck:
     lesson: str
     seed: int
     holds: bool
@@ -87,22 +87,22 @@ def parse_tag(tag: str) -> tuple[str, str] | None:
 def judge(lesson: Lesson, trainers: dict[str, "Trainer"]) -> tuple[bool, str] | None:
     """The claim checked on a lesson's live runs (by label), once every one of them has
     reached its budget and stopped training; None before that."""
-    from .evaluate import evaluate
+    from ..evaluate import evaluate
 
     if set(trainers) != {r.label for r in lesson.runs}:
         return None
     for run in lesson.runs:
-        snap = trainers[run.label].snapshot
+        snap = trainers[run.label].state
         if snap.step < run.steps or snap.busy:
             return None
-    return lesson.check({label: Outcome(t.snapshot, evaluate(t)) for label, t in trainers.items()})
+    return lesson.check({label: Outcome(t.state, evaluate(t)) for label, t in trainers.items()})
 
 
 def settings_beside(lesson: Lesson, seed: int = 0) -> list[dict[str, str]]:
     """The settings in which a lesson's runs differ from what they are compared with, one row
     per setting: {"setting", <each run's label>, <the reference>}. The reference is the
     dataset's healthy defaults, or for a fix lesson the run it fixes."""
-    from .defaults import defaults_for
+    from ..defaults import defaults_for
 
     configs = {r.label: r.make(seed) for r in lesson.runs}
     if lesson.fixes:
@@ -130,8 +130,8 @@ def passing_needed(seeds: int) -> int:
 
 def train_outcome(cfg: RunConfig, steps: int, runs_dir: Path) -> Outcome:
     """Train a fresh run for `steps` steps, headless, and evaluate it."""
-    from .evaluate import evaluate
-    from .trainer import Trainer
+    from ..evaluate import evaluate
+    from ..trainer import Trainer
 
     trainer = Trainer(cfg, runs_dir=runs_dir)
     try:
@@ -143,10 +143,10 @@ def train_outcome(cfg: RunConfig, steps: int, runs_dir: Path) -> Outcome:
 
 def verify(names: Iterable[str], seeds: Iterable[int], quick: bool = False,
            runs_dir: Path | None = None,
-           report: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+           report: Callable[[ClaimCheck], None] | None = None) -> list[ClaimCheck]:
     """Train each lesson's runs for each seed and check its claim. A run two lessons share
     (same config and budget) is trained once."""
-    out: list[Verdict] = []
+    out: list[ClaimCheck] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(runs_dir) if runs_dir is not None else Path(tmp)
         done: dict[tuple[str, int], Outcome] = {}
@@ -163,14 +163,14 @@ def verify(names: Iterable[str], seeds: Iterable[int], quick: bool = False,
                         done[key] = train_outcome(cfg, steps, root)
                     outcomes[run.label] = done[key]
                 holds, detail = lesson.check(outcomes)
-                verdict = Verdict(name, seed, holds, detail, time.monotonic() - t0)
+                verdict = ClaimCheck(name, seed, holds, detail, time.monotonic() - t0)
                 out.append(verdict)
                 if report:
                     report(verdict)
     return out
 
 
-def table(verdicts: list[Verdict], seeds: int) -> tuple[str, bool]:
+def table(verdicts: list[ClaimCheck], seeds: int) -> tuple[str, bool]:
     """The verification table (lesson, claim, seeds passing) and whether every claim held
     in enough seeds."""
     need = passing_needed(seeds)

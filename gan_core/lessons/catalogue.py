@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .defaults import defaults_for
-from .diagnostics import hop_count
-from .lessons import LESSONS, Lesson, LessonRun, Outcome
+from ..defaults import defaults_for
+from ..diagnostics import hop_count
+from .model import LESSONS, Lesson, LessonRun, Outcome
 
 COLLAPSE_PAGE = "pages/6_Mode_collapse.py"
 RUNS_PAGE = "pages/5_Runs.py"
@@ -18,23 +18,23 @@ TRAIN_PAGE = "pages/1_Train.py"
 
 def _tail_mean(o: Outcome, metric: str, share: float = 0.25) -> float:
     """Mean of a per-step metric over the last `share` of the run."""
-    values = o.snapshot.history[metric]
+    values = o.state.history[metric]
     return float(np.nanmean(values[-max(1, int(len(values) * share)):]))
 
 
 def _head_median(o: Outcome, metric: str, steps: int) -> float:
     """Median of a per-step metric over the first `steps` steps."""
-    return float(np.nanmedian(o.snapshot.history[metric][:steps]))
+    return float(np.nanmedian(o.state.history[metric][:steps]))
 
 
 # ---- the ring: collapse, hopping, a fix, a discriminator too strong ------------------------
 
-def fast_generator(seed: int):
+def fast_generator_config(seed: int):
     """A plain GAN (non-saturating loss, Adam) whose G learns 20x faster than its D."""
     return defaults_for("ring8", seed=seed, z_dim=64, lr_d=1e-4, lr_g=2e-3)
 
 
-def strong_discriminator(seed: int):
+def strong_discriminator_config(seed: int):
     """D updated 5 times per G step at 50x G's learning rate."""
     return defaults_for("ring8", seed=seed, lr_d=5e-3, d_steps=5, lr_g=1e-4)
 
@@ -46,25 +46,25 @@ def _collapsed(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
 
 
 def _hopping(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
-    frames = [f for f in outcomes["fast G"].snapshot.frames if "mode_counts" in f.metrics]
-    hops = hop_count([f.metrics["mode_counts"] for f in frames])
+    snapshots = [f for f in outcomes["fast G"].state.snapshots if "mode_counts" in f.metrics]
+    hops = hop_count([f.metrics["mode_counts"] for f in snapshots])
     return hops >= 3, (f"{hops} hops (modes leaving the covered set as others enter) by step "
-                       f"{outcomes['fast G'].snapshot.step:,} (claim: >= 3)")
+                       f"{outcomes['fast G'].state.step:,} (claim: >= 3)")
 
 
-def healthy_digits(seed: int):
+def healthy_digits_config(seed: int):
     """The digits defaults: what a newcomer gets."""
     return defaults_for("digits", seed=seed)
 
 
-def strong_digits(seed: int, loss: str = "non_saturating"):
-    """The digits defaults with the strong-D imbalance of `strong_discriminator`."""
+def strong_digits_config(seed: int, loss: str = "non_saturating"):
+    """The digits defaults with the strong-D imbalance of `strong_discriminator_config`."""
     return defaults_for("digits", seed=seed, lr_d=5e-3, d_steps=5, lr_g=1e-4, loss=loss)
 
 
-def rebalanced(seed: int):
+def rebalanced_config(seed: int):
     """The strong-D ring run, rebalanced: one D step per G step, G on the faster clock."""
-    return strong_discriminator(seed).replace(d_steps=1, lr_d=1e-3, lr_g=5e-3)
+    return strong_discriminator_config(seed).replace(d_steps=1, lr_d=1e-3, lr_g=5e-3)
 
 
 def _covered(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
@@ -88,7 +88,7 @@ def _d_too_strong(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
     balanced = _tail_mean(outcomes["balanced"], "d_fake")
     return strong < 0.1 and balanced > 0.25, (
         f"mean D(G(z)) over the last quarter {strong:.3f} with the strong D, {balanced:.2f} "
-        f"balanced, at step {outcomes['strong D'].snapshot.step:,} (claim: < 0.1 and > 0.25)")
+        f"balanced, at step {outcomes['strong D'].state.step:,} (claim: < 0.1 and > 0.25)")
 
 
 def _digits_collapse(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
@@ -119,7 +119,7 @@ LESSONS.register("collapse-ring", Lesson(
     fix="Rebalance the players: one D step per G step, with G on the faster clock "
         "(lr_d 1e-3, lr_g 5e-3).",
     fix_lesson="fix-rebalance",
-    runs=(LessonRun("strong D", strong_discriminator, 5000, quick_steps=3000),),
+    runs=(LessonRun("strong D", strong_discriminator_config, 5000, quick_steps=3000),),
     check=_collapsed))
 LESSONS.register("fix-rebalance", Lesson(
     title="A fix: rebalance the players",
@@ -135,7 +135,7 @@ LESSONS.register("fix-rebalance", Lesson(
           "mode keeps G away for long.",
     fix="This is the fix for lesson 1, 'Mode collapse on the ring'.",
     fixes="collapse-ring",
-    runs=(LessonRun("rebalanced", rebalanced, 5000, quick_steps=4000),),
+    runs=(LessonRun("rebalanced", rebalanced_config, 5000, quick_steps=4000),),
     check=_covered))
 LESSONS.register("saturating-loss", Lesson(
     title="Saturating vs non-saturating loss",
@@ -150,8 +150,8 @@ LESSONS.register("saturating-loss", Lesson(
           "when G most needs it.",
     fix="Train G with the non-saturating loss -log D(G(z)), GANscope's default: the same fixed "
         "point, but steep where D rejects the samples.",
-    runs=(LessonRun("minimax", lambda s: strong_digits(s, "minimax"), 1000, quick_steps=EARLY_STEPS),
-          LessonRun("non-saturating", strong_digits, 1000, quick_steps=EARLY_STEPS)),
+    runs=(LessonRun("minimax", lambda s: strong_digits_config(s, "minimax"), 1000, quick_steps=EARLY_STEPS),
+          LessonRun("non-saturating", strong_digits_config, 1000, quick_steps=EARLY_STEPS)),
     check=_saturates))
 LESSONS.register("d-too-strong", Lesson(
     title="Discriminator too strong",
@@ -166,8 +166,8 @@ LESSONS.register("d-too-strong", Lesson(
           "and stays there.",
     fix="The balanced run beside it: one D step per G step and equal learning rates (the "
         "digits defaults).",
-    runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
-          LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
+    runs=(LessonRun("strong D", strong_digits_config, 6000, quick_steps=3000),
+          LessonRun("balanced", healthy_digits_config, 6000, quick_steps=3000)),
     check=_d_too_strong))
 LESSONS.register("collapse-digits", Lesson(
     title="Digits collapse to a few classes",
@@ -182,8 +182,8 @@ LESSONS.register("collapse-digits", Lesson(
           "G's updates chase D's latest opinion around one digit instead of spreading out.",
     fix="The balanced run beside it: one D step per G step and equal learning rates (the "
         "digits defaults) draws all ten digits.",
-    runs=(LessonRun("strong D", strong_digits, 6000, quick_steps=3000),
-          LessonRun("balanced", healthy_digits, 6000, quick_steps=3000)),
+    runs=(LessonRun("strong D", strong_digits_config, 6000, quick_steps=3000),
+          LessonRun("balanced", healthy_digits_config, 6000, quick_steps=3000)),
     check=_digits_collapse))
 LESSONS.register("mode-hopping", Lesson(
     title="Mode hopping",
@@ -200,5 +200,5 @@ LESSONS.register("mode-hopping", Lesson(
     fix="Rebalance: with one D step per G step at lr_d 1e-3 and lr_g 5e-3, G covers all 8 "
         "modes and stays.",
     fix_lesson="fix-rebalance",
-    runs=(LessonRun("fast G", fast_generator, 5000, quick_steps=3000),),
+    runs=(LessonRun("fast G", fast_generator_config, 5000, quick_steps=3000),),
     check=_hopping))

@@ -1,23 +1,22 @@
 import numpy as np
 import pytest
 
-from gan_core import RunConfig
 from gan_core.data import load_dataset
+from gan_core.gan import METRICS, Gan
 from gan_core.losses import LOSSES
-from gan_core.steps import METRICS, GanSteps
 
 
 @pytest.mark.parametrize("loss", LOSSES.names())
 def test_every_loss_trains_k_steps_in_one_call(tiny, loss):
     cfg = tiny.replace(loss=loss)
-    s = GanSteps(cfg, load_dataset(cfg.dataset))
+    s = Gan(cfg, load_dataset(cfg.dataset))
     rows = s.run(5, d_steps=2)
     assert rows.shape == (5, len(METRICS))
-    assert np.isfinite(rows).all() and int(s.step.numpy()) == 5
+    assert np.isfinite(rows).all() and int(s.global_step.numpy()) == 5
 
 
 def test_modes_train_only_one_network(tiny):
-    s = GanSteps(tiny, load_dataset("ring8"))
+    s = Gan(tiny, load_dataset("ring8"))
     g0, d0 = [w.copy() for w in s.g.get_weights()], [w.copy() for w in s.d.get_weights()]
     rows = s.run(3, mode="d")
     assert all(np.array_equal(a, b) for a, b in zip(g0, s.g.get_weights()))
@@ -30,7 +29,7 @@ def test_modes_train_only_one_network(tiny):
 
 
 def test_learning_rate_and_k_changes_do_not_retrace(tiny):
-    s = GanSteps(tiny, load_dataset("ring8"))
+    s = Gan(tiny, load_dataset("ring8"))
     s.run(2)
     fn = s._compiled[("both", tiny.loss)]
     traces = fn.experimental_get_tracing_count()
@@ -42,7 +41,7 @@ def test_learning_rate_and_k_changes_do_not_retrace(tiny):
 
 def test_images_with_dcgan_and_ema(tiny):
     cfg = tiny.replace(dataset="digits", model="dcgan", width=8, z_dim=8, ema=0.9)
-    s = GanSteps(cfg, load_dataset("digits"))
+    s = Gan(cfg, load_dataset("digits"))
     rows = s.run(3)
     assert np.isfinite(rows).all()
     assert s.sampler is s.g_ema and s.g.output_shape == (None, 8, 8, 1)
@@ -50,8 +49,8 @@ def test_images_with_dcgan_and_ema(tiny):
 
 
 def test_same_seed_same_numbers(tiny):
-    a = GanSteps(tiny, load_dataset("ring8")).run(4)
-    b = GanSteps(tiny, load_dataset("ring8")).run(4)
+    a = Gan(tiny, load_dataset("ring8")).run(4)
+    b = Gan(tiny, load_dataset("ring8")).run(4)
     assert np.allclose(a, b)
 
 
@@ -68,7 +67,7 @@ def test_discriminator_sees_whole_images(tiny, model):
 @pytest.mark.parametrize("dataset, shape", [("ring8", (2,)), ("digits", (8, 8, 1))])
 def test_pack_puts_consecutive_samples_side_by_side(tiny, dataset, shape):
     cfg = tiny.replace(dataset=dataset, pack=2, width=8)
-    s = GanSteps(cfg, load_dataset(dataset))
+    s = Gan(cfg, load_dataset(dataset))
     x = np.arange(4 * np.prod(shape), dtype=np.float32).reshape(4, *shape)
     packed = s.pack(x).numpy()
     assert packed.shape == (2, *shape[:-1], shape[-1] * 2)
@@ -83,7 +82,7 @@ def test_pack_puts_consecutive_samples_side_by_side(tiny, dataset, shape):
 
 def test_packed_d_scores_single_samples_with_real_company(tiny):
     """The 2D Lab's heatmap scores one point at a time: packed with the same real partners."""
-    s = GanSteps(tiny.replace(pack=3, batch=63), load_dataset("ring8"))
+    s = Gan(tiny.replace(pack=3, batch=63), load_dataset("ring8"))
     assert s.company.shape == (4,)  # two real 2D partners
     pts = np.array([[0.0, 0.0], [1.0, 0.0]], np.float32)
     score = s.score(pts).numpy()

@@ -1,12 +1,13 @@
 """What the UI reads: immutable snapshots of a run, and the history they hold.
 
-The training thread builds a new `Snapshot` after every compiled call and swaps one reference
+The training thread builds a new `RunState` after every compiled call and swaps one reference
 under a lock; readers get a complete object or the previous one, never a half-written one.
 History arrays are shared read-only views: rows below a view's length are never written again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from .config import RunConfig
 
 
 @dataclass(frozen=True, eq=False)
-class Frame:
+class Snapshot:
     """What the run looked like at one snapshot step."""
 
     step: int
@@ -26,17 +27,17 @@ class Frame:
 
 
 @dataclass(frozen=True, eq=False)
-class Snapshot:
+class RunState:
     run_id: str
     config: RunConfig
     step: int
-    state: str  # "idle" | "running" | "paused" | "stopped" | "error"
+    status: str  # "idle" | "running" | "paused" | "stopped" | "error"
     message: str  # why the run paused or failed; "" when all is well
     elapsed: float  # seconds spent training
     steps_per_sec: float
     hparams: dict[str, Any]  # the live-editable values now in force
     history: dict[str, np.ndarray]  # "step" plus one array per metric, equal lengths
-    frames: tuple[Frame, ...] = ()
+    snapshots: tuple[Snapshot, ...] = ()
     data_kind: str = "points"
     events: tuple[tuple[int, dict[str, Any]], ...] = ()  # (step, live changes made then)
     version: int = 0  # increases with every publish: lets a page skip redrawing
@@ -45,26 +46,26 @@ class Snapshot:
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
 
     @property
-    def frame(self) -> Frame | None:
-        return self.frames[-1] if self.frames else None
+    def snapshot(self) -> Snapshot | None:
+        return self.snapshots[-1] if self.snapshots else None
 
     @property
     def training(self) -> bool:
-        return self.state == "running"
+        return self.status == "running"
 
     @property
     def busy(self) -> bool:
         """Training, or running the steps a step command asked for."""
-        return self.state == "running" or self.pending > 0
+        return self.status == "running" or self.pending > 0
 
     def diagnostics(self) -> dict[str, np.ndarray]:
-        """Per-frame diagnostic series: {"step": [...], name: [...]} for numeric values."""
-        frames = [f for f in self.frames if f.metrics]
-        out: dict[str, np.ndarray] = {"step": np.array([f.step for f in frames], np.int64)}
-        names = [k for k, v in (frames[-1].metrics.items() if frames else [])
+        """Per-snapshot diagnostic series: {"step": [...], name: [...]} for numeric values."""
+        snapshots = [f for f in self.snapshots if f.metrics]
+        out: dict[str, np.ndarray] = {"step": np.array([f.step for f in snapshots], np.int64)}
+        names = [k for k, v in (snapshots[-1].metrics.items() if snapshots else [])
                  if isinstance(v, (int, float))]
         for name in names:
-            out[name] = np.array([f.metrics.get(name, np.nan) for f in frames], np.float64)
+            out[name] = np.array([f.metrics.get(name, np.nan) for f in snapshots], np.float64)
         return out
 
 
