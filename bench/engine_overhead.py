@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from common import gan_step_flops, matmul_peak_gflops, np, seed, tf
-
 from gan_core import RunConfig, Trainer
 from gan_core.data import load_dataset
 from gan_core.gan import use_xla

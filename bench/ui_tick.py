@@ -4,7 +4,8 @@
 
 Part 1 times one curve tick of the Train page's live view on the default runs (ring8,
 digits): snapshot -> three curve pictures (the default while training; or plotly figures and
-the JSON st.plotly_chart sends, with Streamlit's own validation call) -> the sample PNG. Part 2 (--tabs) starts the real server, trains the
+the JSON st.plotly_chart sends, with Streamlit's own validation call) -> the sample PNG.
+Part 2 (--tabs) starts the real server, trains the
 default ring and measures steps/s with 1 and 5 headless-Chromium tabs on the Train page,
 once they have loaded, against the same run with no tab just before and after.
 The last line is `tick_ms=<worst default run>`. Targets: <= 50 ms; tabs ratio >= 0.90.
@@ -19,13 +20,13 @@ from pathlib import Path
 
 import plotly.io
 import plotly.tools
-from common import seed
 
+from common import seed
 from devtools.app_server import CHROMIUM, CHROMIUM_ARGS, app_server
 from gan_core import Trainer
+from gan_core.defaults import defaults_for
 from gan_core.runs import Runs
 from gan_core.store import RunStore
-from gan_core.defaults import defaults_for
 from gan_core.views import pillow_images, plotly_charts
 from gan_core.views.pillow_charts import curve_jpeg
 
@@ -136,38 +137,37 @@ def tabs(seconds: float, settle: float, cycles: int) -> None:
     from playwright.sync_api import sync_playwright
 
     runs = Path(tempfile.mkdtemp()) / "runs"
-    with app_server(runs) as url:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.goto(url)
-            page.get_by_role("button", name="Start the 8-Gaussian ring").click()
-            page.wait_for_url("**/Train**", timeout=60_000)
-            run_url = page.url
-            time.sleep(10)  # past compilation
-            page.close()
-            before, _ = measure(runs, seconds)
-            for n in (1, 5):
-                pages = [browser.new_page() for _ in range(n)]
-                for pg in pages:
-                    pg.goto(run_url)
-                loading, lcpu = measure(runs, settle)
-                rate, cpu = measure(runs, seconds)
-                alternating = paused_ratio(pages, runs, cycles)
-                for pg in pages:
-                    pg.close()
-                time.sleep(2)
-                after, _ = measure(runs, seconds)
-                base = (before + after) / 2
-                print(f"tabs={n}: {rate:.0f} steps/s vs {base:.0f} without  ratio {rate / base:.2f}"
-                      f"  (CPU cores busy: server {cpu['server']:.2f}, chromium "
-                      f"{cpu['chromium']:.2f}); first {settle:.0f} s while the tabs load: "
-                      f"ratio {loading / base:.2f}, chromium {lcpu['chromium']:.2f}", flush=True)
-                print(f"tabs={n}: ratio {alternating:.2f} against the same tabs paused "
-                      f"({cycles} alternating pairs of 10 s)", flush=True)
-                before = after
-            browser.close()
+    with app_server(runs) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_role("button", name="Start the 8-Gaussian ring").click()
+        page.wait_for_url("**/Train**", timeout=60_000)
+        run_url = page.url
+        time.sleep(10)  # past compilation
+        page.close()
+        before, _ = measure(runs, seconds)
+        for n in (1, 5):
+            pages = [browser.new_page() for _ in range(n)]
+            for pg in pages:
+                pg.goto(run_url)
+            loading, lcpu = measure(runs, settle)
+            rate, cpu = measure(runs, seconds)
+            alternating = paused_ratio(pages, runs, cycles)
+            for pg in pages:
+                pg.close()
+            time.sleep(2)
+            after, _ = measure(runs, seconds)
+            base = (before + after) / 2
+            print(f"tabs={n}: {rate:.0f} steps/s vs {base:.0f} without  ratio {rate / base:.2f}"
+                  f"  (CPU cores busy: server {cpu['server']:.2f}, chromium "
+                  f"{cpu['chromium']:.2f}); first {settle:.0f} s while the tabs load: "
+                  f"ratio {loading / base:.2f}, chromium {lcpu['chromium']:.2f}", flush=True)
+            print(f"tabs={n}: ratio {alternating:.2f} against the same tabs paused "
+                  f"({cycles} alternating pairs of 10 s)", flush=True)
+            before = after
+        browser.close()
 
 
 def main() -> None:

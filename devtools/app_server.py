@@ -10,8 +10,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package; no download
@@ -32,7 +32,7 @@ def app_server(runs_dir: Path, timeout: float = 60.0) -> Iterator[str]:
     """The app's URL once its health check answers; the server is stopped on exit."""
     port = free_port()
     env = dict(os.environ, GANSCOPE_RUNS=str(runs_dir), TF_CPP_MIN_LOG_LEVEL="2")
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the server's whole life; closed below)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -48,7 +48,8 @@ def app_server(runs_dir: Path, timeout: float = 60.0) -> Iterator[str]:
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     log.seek(0)
-                    raise RuntimeError("server did not start: " + log.read().decode()[-2000:])
+                    raise RuntimeError("server did not start: "
+                                       + log.read().decode()[-2000:]) from None
                 time.sleep(0.5)
         yield url
     finally:

@@ -19,7 +19,7 @@ from .data import Dataset
 HOLDOUT = 0.2  # share of the data kept out of training to report accuracy
 # One worker: two runs of the same dataset wait for one training, and the second reads the cache.
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganscope-classifier")
-_LOADED: dict[str, "Classifier"] = {}  # by cache path: loaded once per process
+_LOADED: dict[str, Classifier] = {}  # by cache path: loaded once per process
 _LOADED_LOCK = threading.Lock()
 
 
@@ -89,7 +89,10 @@ def for_dataset(data: Dataset, epochs: int = 30) -> Classifier:
 
 
 def _load_or_train(data: Dataset, stem: Path, epochs: int) -> Classifier:
-    n_classes = int(data.labels.max()) + 1
+    labels = data.labels
+    if labels is None:
+        raise ValueError(f"{data.name} has no labels: no classifier")
+    n_classes = int(labels.max()) + 1
     folder = stem.parent
     path, meta = stem.with_suffix(".keras"), stem.with_suffix(".json")
     if path.exists() and meta.exists():
@@ -99,7 +102,7 @@ def _load_or_train(data: Dataset, stem: Path, epochs: int) -> Classifier:
         rng = np.random.default_rng(0)
         order = rng.permutation(len(data.pool))
         cut = int(len(order) * (1 - HOLDOUT))
-        x, y = data.to_model(data.pool), data.labels
+        x, y = data.to_model(data.pool), labels
         keras.utils.set_random_seed(0)
         model = _build(data.shape, n_classes)
         model.compile(keras.optimizers.Adam(1e-3),

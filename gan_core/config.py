@@ -76,7 +76,7 @@ class RunConfig:
         if self.data_std is not None:
             _check_float("data_std", self.data_std, 1e-4, 5.0)
 
-    def replace(self, **changes: Any) -> "RunConfig":
+    def replace(self, **changes: Any) -> RunConfig:
         """A validated copy with `changes`; unknown fields are a ConfigError."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
@@ -84,7 +84,7 @@ class RunConfig:
                               f"{', '.join(f.name for f in fields(self))}")
         return dataclasses.replace(self, **changes)
 
-    def with_text(self, assignments: list[str]) -> "RunConfig":
+    def with_text(self, assignments: list[str]) -> RunConfig:
         """Apply `key=value` strings (from the CLI), converting to each field's type."""
         changes: dict[str, Any] = {}
         types = {f.name: f.type for f in fields(self)}
@@ -104,7 +104,7 @@ class RunConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """A validated config from saved settings; unknown keys are ignored (older or newer
         versions), anything else wrong is a ConfigError."""
         if not isinstance(data, dict):
@@ -114,7 +114,7 @@ class RunConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
-    def from_json(cls, text: str) -> "RunConfig":
+    def from_json(cls, text: str) -> RunConfig:
         """`from_dict` of JSON text; text that is not JSON is a ConfigError too."""
         try:
             data = json.loads(text)

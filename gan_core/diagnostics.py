@@ -7,7 +7,8 @@ a mode is captured if it is the nearest centre of at least one high-quality samp
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def mode_histogram(samples: np.ndarray, centers: np.ndarray, std: float) -> tupl
     return (np.bincount(idx[good], minlength=k), np.bincount(idx[~good], minlength=k))
 
 
-def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float) -> dict[str, float]:
+def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float) -> dict[str, Any]:
     """modes_captured, modes_total, high_quality_pct and reverse_kl (nats).
 
     reverse_kl = KL(p_gen || uniform) over modes, where p_gen is the histogram of high-quality
@@ -195,8 +196,8 @@ def window_mean(history: dict[str, np.ndarray], metric: str,
 def covered_sets(counts: Sequence[Sequence[int]], min_share: float = 0.01) -> list[frozenset]:
     """Per snapshot, the modes holding at least `min_share` of its counted samples."""
     out = []
-    for c in counts:
-        c = np.asarray(c, float)
+    for row in counts:
+        c = np.asarray(row, float)
         out.append(frozenset(np.flatnonzero(c >= min_share * c.sum()).tolist())
                    if c.sum() else frozenset())
     return out

@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from .trainer import Trainer
 from . import classifier, diagnostics, latent
+from .trainer import Trainer
 from .views import pillow_images
 
 EVAL_SEED = 2024
@@ -22,8 +22,8 @@ def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> di
     if not np.isfinite(x).all():
         out["error"] = "the generator produces NaN/Inf"
         return out
-    if data.is_mixture:
-        out.update(diagnostics.mixture_metrics(x, data.centers, data.std))
+    if data.mixture is not None:
+        out.update(diagnostics.mixture_metrics(x, *data.mixture))
     if data.kind == "images":
         judge = classifier.for_dataset(data) if data.labels is not None else None
         out.update(diagnostics.image_metrics(pillow_images.to_uint8(x), data, judge,

@@ -5,8 +5,8 @@ step must do besides (a gradient penalty, weight clipping) and how to read D's o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import tensorflow as tf
 

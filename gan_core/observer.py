@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from . import classifier, diagnostics, latent
 from .data import Dataset
 from .gan import Gan
 from .losses import LOSSES
 from .run_state import Snapshot
-from . import classifier, diagnostics, latent
 from .views import pillow_images
 
 GRID_SAMPLES = 64  # an 8x8 mosaic of images
@@ -95,6 +95,6 @@ class Observer:
                  "arrow_from": tips, "arrow_vec": push.astype(np.float32),
                  "manifold": self.sample(self.manifold_z)}
         metrics = {}
-        if self.data.is_mixture:
-            metrics = diagnostics.mixture_metrics(points, self.data.centers, self.data.std)
+        if self.data.mixture is not None:
+            metrics = diagnostics.mixture_metrics(points, *self.data.mixture)
         return Snapshot(step=step, points=points, field=field, metrics=metrics)

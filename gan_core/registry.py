@@ -5,7 +5,8 @@ everywhere at once, and an unknown name is always answered with the list of vali
 """
 from __future__ import annotations
 
-from typing import Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 from .errors import ConfigError
 

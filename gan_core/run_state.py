@@ -101,7 +101,7 @@ class History:
         self._steps, self._cols, self._n = steps, cols, keep  # old views keep the old buffers
 
     def view(self) -> dict[str, np.ndarray]:
-        out = {"step": self._steps[: self._n]}
+        out: dict[str, np.ndarray] = {"step": self._steps[: self._n]}
         for i, name in enumerate(self.names):
             out[name] = self._cols[: self._n, i]
         for v in out.values():

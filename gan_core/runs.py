@@ -5,6 +5,7 @@ the class network) sees the same live runs and no tab can start a second thread 
 """
 from __future__ import annotations
 
+import builtins  # `list` inside the class is the method Runs.list
 import re
 import shutil
 import threading
@@ -74,7 +75,7 @@ class Runs:
         """Every readable run, newest first (see `scan` for the ones skipped)."""
         return self.scan()[0]
 
-    def scan(self) -> tuple[list[RunInfo], list[str]]:
+    def scan(self) -> tuple[builtins.list[RunInfo], builtins.list[str]]:
         """Every run, newest first: live ones from memory, the rest from their folders; and
         a one-line note per folder that could not be read (skipped, never fatal)."""
         with self._lock:

@@ -27,8 +27,9 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -61,7 +62,7 @@ def _io_error(what: Path, exc: BaseException) -> StoreError:
     return StoreError(f"could not write {what.parent.name}/{what.name}: {reason}")
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write `path` through a temporary file renamed into place: readers see the old file or
     the new one, and a failed write leaves neither half a file nor the temporary."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -111,7 +112,7 @@ class RunStore:
 
     # ---- creating and opening ----------------------------------------------------------------
     @classmethod
-    def create(cls, cfg: RunConfig, runs_dir: Path | str | None = None) -> "RunStore":
+    def create(cls, cfg: RunConfig, runs_dir: Path | str | None = None) -> RunStore:
         root = Path(runs_dir) if runs_dir is not None else runs_dir_default()
         path = root / new_run_id(cfg)
         try:
@@ -122,7 +123,7 @@ class RunStore:
         return cls(path)
 
     @classmethod
-    def open(cls, path: Path | str) -> "RunStore":
+    def open(cls, path: Path | str) -> RunStore:
         path = Path(path)
         if not (path / "config.json").is_file():
             raise StoreError(f"{path} is not a GANscope run folder (no config.json)")
@@ -143,7 +144,7 @@ class RunStore:
         in this one) holds it."""
         if self._lock_fh is not None:
             return
-        fh = open(self.path / "lock", "a+")
+        fh = open(self.path / "lock", "a+")  # noqa: SIM115  (held open: the lock lives with it)
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -435,4 +436,6 @@ class RunStore:
 def _savez(path: Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
     """np.savez to exactly `path` (numpy appends .npz to a name without it)."""
     with open(path, "wb") as fh:
-        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+        save = np.savez_compressed if compressed else np.savez
+        # numpy's stubs read **kwds as its allow_pickle flag
+        save(fh, **arrays)  # type: ignore[arg-type]

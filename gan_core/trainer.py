@@ -14,9 +14,10 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ class Trainer:
 
     # ---- opening a saved run -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str) -> "Trainer":
+    def open(cls, path: Path | str) -> Trainer:
         """Reopen a run folder as of its newest checkpoint, read-only: nothing in the folder
         changes until the run trains again (then what a crash left past it is dropped)."""
         store = RunStore.open(path)

@@ -31,7 +31,8 @@ def scatter_png(snapshot) -> bytes:
     """The live 2D view as a picture, not a chart: this view redraws every tick, and an image
     swap costs the browser almost nothing where SVG markers took CPU from training on the
     same laptop (bench/ui_tick.py --tabs). The 2D Lab keeps the interactive chart."""
-    return pillow_images.png_bytes(pillow_images.scatter_image(snapshot.points[:500], bounds, real, size=420, dot=3))
+    picture = pillow_images.scatter_image(snapshot.points[:500], bounds, real, size=420, dot=3)
+    return pillow_images.png_bytes(picture)
 
 
 def draw_curves(snap) -> None:

@@ -74,7 +74,8 @@ with right:
         pics = pillow_images.to_uint8(out)
         strip = pillow_images.enlarge(pillow_images.tile(pics, cols=n), max(1, scale // 2))
         st.image(pillow_images.png_bytes(strip), caption="A → B", width="stretch")
-        gif = pillow_images.gif_bytes([pillow_images.enlarge(p, scale) for p in list(pics) + list(pics[::-1])])
+        there_and_back = list(pics) + list(pics[::-1])
+        gif = pillow_images.gif_bytes([pillow_images.enlarge(p, scale) for p in there_and_back])
         st.image(gif, caption="animation", width=200)
         st.download_button("Download GIF", gif, file_name="interpolation.gif", mime="image/gif",
                            key="lat_dl")

@@ -43,7 +43,8 @@ def latest_picture(run_id: str) -> bytes | None:
     if snapshot is None:
         return None
     if snapshot.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
-        return pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, max(1, THUMB // snapshot.grid.shape[1])))
+        scale = max(1, THUMB // snapshot.grid.shape[1])
+        return pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, scale))
     data = live_run.data if live_run is not None else saved_points(run_id)
     if data is not None:  # the real data in grey under the generated points, the Train view
         return pillow_images.png_bytes(pillow_images.scatter_image(snapshot.points[:1000], data.bounds(),

@@ -5,7 +5,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 import streamlit as st
 
@@ -199,7 +200,7 @@ def controls(trainer: Trainer) -> None:
                             "g": "update only the generator"}[which]):
             if _started(trainer, paused=True):
                 cid = trainer.step(int(n), which)
-                trainer.wait(lambda s: s.handled >= cid and not s.busy, timeout=10)
+                trainer.wait(lambda s, cid=cid: s.handled >= cid and not s.busy, timeout=10)
                 st.rerun()
     if c[6].button("Stop", disabled=not trainer.alive, key="ctl_stop", icon=":material/stop:",
                    help="stop the thread and save a checkpoint"):

@@ -1,8 +1,8 @@
 """Datasets behind one interface (`Dataset`), by name or by path."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import DatasetError
 from ..registry import Registry

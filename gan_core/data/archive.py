@@ -43,10 +43,11 @@ def check_entry_count(path: Path) -> None:
     """Count entries from the end record, before ZipFile builds an object for every one of
     them (a small file can list millions). zipfile's own reader; private but long stable."""
     with open(path, "rb") as fh:
-        end = zipfile._EndRecData(fh)
+        end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
     if end is None:
         return  # not a zip: ZipFile says so
-    entries, cd_bytes = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    entries = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+    cd_bytes = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
     if entries > MAX_ENTRIES or cd_bytes > MAX_ENTRIES * 512:
         raise DatasetError(f"{path.name}: its directory lists {entries:,} entries "
                            f"({mb(cd_bytes)}), more than the {MAX_ENTRIES:,}-entry limit "

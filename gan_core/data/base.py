@@ -46,6 +46,12 @@ class Dataset:
     def is_mixture(self) -> bool:
         return self.centers is not None and self.std is not None
 
+    @property
+    def mixture(self) -> tuple[np.ndarray, float] | None:
+        """(mode centres, per-mode std) of a 2D mixture; None for other data."""
+        return (self.centers, self.std) if self.centers is not None and self.std is not None \
+            else None
+
     def to_model(self, raw: np.ndarray) -> np.ndarray:
         """Pool values -> the model's space (images in [-1, 1])."""
         if self.kind == "images":

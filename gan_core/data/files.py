@@ -7,6 +7,7 @@ that cannot be decoded is skipped; what was skipped or changed is on the Dataset
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import struct
@@ -14,8 +15,8 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -48,6 +49,10 @@ GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
 DECODE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, struct.error)
 
 Member = tuple[str, Callable[[], bytes]]  # (name shown to the user, how to read its bytes)
+
+
+def _same(blob: bytes) -> bytes:
+    return blob
 
 
 def load_path(path: str | Path) -> Dataset:
@@ -144,12 +149,13 @@ def _zip_members(path: Path) -> list[Member]:
             check_entry(path.name, info.filename, info.file_size, info.compress_size,
                         MAX_ENTRY_BYTES)
         check_total(path.name, sum(i.file_size for i in infos))
-        members, total = [], 0
+        members: list[Member] = []
+        total = 0
         for info in infos:
             blob = read_entry(zf, info, path.name, MAX_ENTRY_BYTES)
             total += len(blob)
             check_total(path.name, total)
-            members.append((info.filename, lambda blob=blob: blob))
+            members.append((info.filename, functools.partial(_same, blob)))
     return members
 
 
@@ -268,7 +274,7 @@ def _folder_members(root: Path) -> list[Member]:
     except OSError as exc:
         raise DatasetError(f"{root.name}: cannot list the folder ({exc})") from exc
     names = [str(f.relative_to(root)) for f in sorted(found)]
-    return [(n, lambda n=n: _read_file(root, n)) for n in names]
+    return [(n, functools.partial(_read_file, root, n)) for n in names]
 
 
 def _read_file(root: Path, name: str) -> bytes:
@@ -311,7 +317,7 @@ def _square_crop(img: Image.Image) -> tuple[np.ndarray, tuple[int, int], bool]:
     left, top = (img.width - m) // 2, (img.height - m) // 2
     img = img.crop((left, top, left + m, top + m))
     if m > MAX_SIDE:
-        img = img.resize((MAX_SIDE, MAX_SIDE), Image.BILINEAR)
+        img = img.resize((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR)
     arr = np.asarray(img, dtype=np.uint8)
     return arr.reshape(*arr.shape[:2], -1), size, alpha
 
@@ -337,7 +343,8 @@ def load_images(members: Sequence[Member], source: str) -> Dataset:
     pool = np.stack([_to_square(arr, side, channels) for _, arr, _, _ in decoded])
     notes = _image_notes(decoded, side)
     parents = [str(Path(n).parent) for n, *_ in decoded]
-    labels, classes = None, ()
+    labels = None
+    classes: tuple[str, ...] = ()
     if len(set(parents)) > 1:
         classes = tuple(sorted(set(parents)))
         labels = np.array([classes.index(p) for p in parents], dtype=np.int32)
@@ -349,7 +356,7 @@ def load_images(members: Sequence[Member], source: str) -> Dataset:
 def _to_square(arr: np.ndarray, side: int, channels: int) -> np.ndarray:
     if arr.shape[0] != side:
         img = Image.fromarray(arr.squeeze(-1) if arr.shape[-1] == 1 else arr)
-        arr = np.asarray(img.resize((side, side), Image.BILINEAR)).reshape(side, side, -1)
+        arr = np.asarray(img.resize((side, side), Image.Resampling.BILINEAR)).reshape(side, side, -1)
     return np.repeat(arr, 3, axis=-1) if arr.shape[-1] < channels else arr
 
 

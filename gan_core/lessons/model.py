@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..config import RunConfig
 from ..registry import Registry
@@ -84,7 +85,7 @@ def parse_tag(tag: str) -> tuple[str, str] | None:
     return (name, label) if sep and name in LESSONS else None
 
 
-def judge(lesson: Lesson, trainers: dict[str, "Trainer"]) -> tuple[bool, str] | None:
+def judge(lesson: Lesson, trainers: dict[str, Trainer]) -> tuple[bool, str] | None:
     """The claim checked on a lesson's live runs (by label), once every one of them has
     reached its budget and stopped training; None before that."""
     from ..evaluate import evaluate

@@ -9,8 +9,9 @@ drawn as one ("D x300"). Both chart paths (figures, curve_image) draw these mark
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 _COUNT = re.compile(r"^(?P<kind>.*) x(?P<n>[\d,]+)$")  # "D x100" -> kind "D", 100 steps
 

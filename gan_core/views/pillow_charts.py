@@ -7,10 +7,11 @@ nothing otherwise. Same series, colours, smoothing and decimation as plotly_char
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from . import marks
@@ -91,11 +92,11 @@ class Plot:
     x: Axis
     y: Axis
 
-    def px(self, steps: np.ndarray) -> np.ndarray:
+    def px(self, steps: npt.ArrayLike) -> np.ndarray:
         b, x = self.box, np.asarray(steps, np.float64)
         return b.left + (x - self.x.lo) / (self.x.hi - self.x.lo) * b.width
 
-    def py(self, values: np.ndarray) -> np.ndarray:
+    def py(self, values: npt.ArrayLike) -> np.ndarray:
         b, (lo, hi) = self.box, self.y.plotly_range
         with np.errstate(all="ignore"):
             v = np.asarray(values, np.float64)
@@ -143,7 +144,8 @@ def _draw_marks(draw: ImageDraw.ImageDraw, plot: Plot, events: Iterable[tuple[in
 def _draw_legend(draw: ImageDraw.ImageDraw, entries: Sequence[tuple[str, str]], left: int,
                  picture_height: int) -> None:
     """One short line of each colour and its name, in a row under the axis."""
-    s, small, x = SCALE, _font(12), left
+    s, small = SCALE, _font(12)
+    x: float = left
     yy = picture_height - 14 * s
     for name, colour in entries:
         draw.line([(x, yy), (x + 22 * s, yy)], fill=colour, width=2 * s)

@@ -21,7 +21,8 @@ def tile(images: np.ndarray, cols: int | None = None, pad: int = 1) -> np.ndarra
     out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 40, np.uint8)
     for i in range(n):
         r, q = divmod(i, cols)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = images[i]
+        top, left = pad + r * (h + pad), pad + q * (w + pad)
+        out[top: top + h, left: left + w] = images[i]
     return out
 
 

@@ -2,7 +2,7 @@
 functions of snapshots and histories (tests/engine/test_lab_view.py, test_ticks.py)."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go

@@ -3,7 +3,7 @@ series becomes a line (decimation, smoothing, the recent window, the axes)."""
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

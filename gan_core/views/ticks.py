@@ -7,8 +7,8 @@ gets an axis that is never negative (all zeros: [0, 1]); a step axis has whole s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -60,7 +60,8 @@ def log_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
         return []
     d0, d1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     if math.log10(hi / lo) < 2:
-        mults, stride = (1, 2, 5), 1
+        mults: tuple[int, ...] = (1, 2, 5)
+        stride = 1
     else:  # decades inside the range: d0 + 1 .. d1 - 1 and maybe the ends
         mults, stride = (1,), max(1, math.ceil((d1 - d0 - 1) / n))
     ticks = [float(f"{m}e{d}") for d in range(d0, d1 + 1) if d % stride == 0 for m in mults]

@@ -2,8 +2,8 @@
 import os
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from devtools.app_server import CHROMIUM, CHROMIUM_ARGS, app_server
 
 SHOTS = ROOT / "artifacts" / "screenshots"

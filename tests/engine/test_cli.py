@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+
 from conftest import ROOT
 
 

@@ -4,9 +4,9 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import MNIST5K
 from PIL import Image
 
+from conftest import MNIST5K
 from gan_core import DatasetError
 from gan_core.data import DATASETS, ONLINE_DATASETS, load_dataset
 from gan_core.data import images as image_sets

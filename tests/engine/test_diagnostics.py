@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from conftest import MNIST5K
 
+from conftest import MNIST5K
 from gan_core import diagnostics as dg
 
 CENTERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])

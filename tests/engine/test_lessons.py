@@ -2,8 +2,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from gan_core import RunConfig
 from gan_core.gan import METRICS
 from gan_core.lessons import LESSONS, ClaimCheck, passing_needed, table

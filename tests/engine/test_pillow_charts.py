@@ -3,11 +3,11 @@ change and manual-step markers."""
 import io
 
 import numpy as np
-from gan_core.views.style import COLOURS, PALETTE
 from PIL import Image
 
 from gan_core.views import plotly_charts, style, ticks
 from gan_core.views.pillow_charts import SCALE, curve_image, curve_jpeg, overlay_image
+from gan_core.views.style import COLOURS, PALETTE
 
 
 def rgb(name):

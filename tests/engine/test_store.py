@@ -93,8 +93,7 @@ def test_drop_after_cuts_every_record_past_a_step_in_place(tiny, runs_dir):
 
 
 LOCK_HOLDER = """
-import sys, time
-sys.path.insert(0, {root!r})
+import time
 from gan_core.store import RunStore
 s = RunStore.open({path!r}); s.lock(); print("locked", flush=True); time.sleep(60)
 """
@@ -104,9 +103,9 @@ def test_one_writer_per_run_across_processes(tiny, runs_dir):
     from conftest import ROOT
 
     store = RunStore.create(tiny, runs_dir)
-    code = LOCK_HOLDER.format(root=str(ROOT), path=str(store.path))
+    code = LOCK_HOLDER.format(path=str(store.path))
     other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)})
     try:
         assert other.stdout.readline().strip() == "locked"
         with pytest.raises(StoreError, match=f"being trained by process {other.pid}"):

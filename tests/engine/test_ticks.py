@@ -1,6 +1,7 @@
 """Axis ticks and chart marks, checked against values worked out by hand."""
 import numpy as np
 import pytest
+
 from gan_core.views.marks import Mark, marks, place_labels
 from gan_core.views.ticks import (
     linear_ticks,

@@ -104,7 +104,7 @@ def test_reopen_continues_at_the_checkpoint_step(tiny, runs_dir):
     again.train(steps=15)
     again.stop()
     assert again.state.step == 75
-    assert len(open(path / "metrics.csv").read().splitlines()) == 76
+    assert len((path / "metrics.csv").read_text().splitlines()) == 76
 
 
 def test_train_for_seconds_trains_then_pauses(tiny, runs_dir):

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from PIL import Image
 
+from conftest import ROOT
 from gan_core import ConfigError, DatasetError, GanscopeError, RunConfig
 from gan_core.data import archive, files, load_dataset, resolve_dataset
 

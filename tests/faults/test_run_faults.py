@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from gan_core import RunConfig, Trainer, cli
 from gan_core.runs import Runs
 
