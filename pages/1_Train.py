@@ -11,6 +11,11 @@ trainer = state.need_run()
 cfg = trainer.config
 st.caption(f"{cfg.title or cfg.dataset} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
            f"z {cfg.z_dim} · run {trainer.run_id}")
+notes = trainer.data.report(max_lines=8)
+if notes:  # what the loader skipped or changed in the user's data (also printed by the CLI)
+    with st.expander(f"About this data: {len(trainer.data.notes) + len(trainer.data.skipped)} "
+                     "note(s)", icon=":material/info:"):
+        st.markdown("\n".join(f"- {line}" for line in notes))
 live.controls(trainer)
 live.hparams(trainer)
 c = st.columns([2, 1.2, 1, 1])

@@ -254,3 +254,22 @@ def test_a_finished_lesson_says_its_result_why_and_the_fix():
     home = app("dashboard.py").run()
     assert any(m.value == "**3. Saturating vs non-saturating loss** · done" for m in home.markdown)
     assert done[0] in [s.value for s in home.success]
+
+
+def test_the_train_page_says_what_was_changed_or_skipped_in_the_data(tiny, tmp_path):
+    from PIL import Image
+
+    from ui import state
+
+    for cls in ("a", "b"):  # non-square images: the loader centre-crops them, and says so
+        (tmp_path / "data" / cls).mkdir(parents=True)
+        for i in range(6):
+            Image.new("L", (12, 8), 40 * i).save(tmp_path / "data" / cls / f"{i}.png")
+    (tmp_path / "data" / "a" / "broken.png").write_bytes(b"not a picture")
+    t = state.runs().create(tiny.replace(dataset=str(tmp_path / "data"), z_dim=4))
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert not at.exception, at.exception
+    said = " ".join(e.label for e in at.expander) + " " + " ".join(m.value for m in at.markdown)
+    assert "About this data" in said and "broken.png" in said and "crop" in said, said
