@@ -34,6 +34,8 @@ slice would get the MNIST-shape ones). `--defaults NAME` picks a named dataset's
 explicitly (e.g. `--defaults digits`).
 
 `--steps N` trains a fixed number of steps instead (deterministic; what the test suite uses).
+`--judge-at N,...` also judges the generators the run kept at or before those steps (cheap:
+no retraining), to see how many steps a setting needs.
 """
 from __future__ import annotations
 
@@ -160,6 +162,9 @@ def main() -> int:
                       help="train and judge on images [A, B) only")
     ap.add_argument("--defaults", default=None, metavar="NAME",
                     help="use this named dataset's defaults (e.g. digits, mnist)")
+    ap.add_argument("--judge-at", default="", metavar="N,N,...",
+                    help="also judge the generator kept nearest at or before these steps "
+                         "(a run keeps up to 40 evenly spaced generators)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="change a default (for experiments; the targets use none)")
     args = ap.parse_args()
@@ -213,11 +218,23 @@ def main() -> int:
         g = keras.models.load_model(gen_path, safe_mode=True)
         z = np.random.default_rng(JUDGE_SEED).standard_normal((SAMPLES, cfg.z_dim)).astype("float32")
         fake = render.to_uint8(g.predict(z, batch_size=500, verbose=0))
+        kept = trainer.keyframe_steps()
+        earlier = {}  # kept step -> its samples, for --judge-at
+        for want in (int(n) for n in args.judge_at.split(",") if n.strip()):
+            near = max((k for k in kept if k <= want), default=None)
+            if near is not None:
+                earlier[near] = render.to_uint8(trainer.sample_at(near, z))
     judge, features, acc, real_conf = make_judge(data.pool, data.labels)
     n_classes = int(data.labels.max()) + 1
     probs = judge.predict_proba(features(fake))
     classes, confident = judge_images(probs, n_classes)
     fake_share, real_share, hi, lo = class_shares(probs, data.labels, n_classes)
+    for near, images in sorted(earlier.items()):
+        p = judge.predict_proba(features(images))
+        c, conf = judge_images(p, n_classes)
+        _, _, a, b = class_shares(p, data.labels, n_classes)
+        print(f"at step {near}: classes={c} confident={conf:.3f} "
+              f"of_real={conf / max(real_conf, 1e-9):.3f} max_ratio={a:.2f} min_ratio={b:.2f}")
     print(f"judge: PCA(50)+RBF SVM on the same {len(data.pool):,} images, held-out real "
           f"accuracy={acc:.3f} confident={real_conf:.3f}")
     print("class shares of confident samples vs data (%): " + ", ".join(
