@@ -1,6 +1,7 @@
 """Default quality, judged by a classifier that is not GANscope's.
 
     python bench/quality.py [--dataset NAME_OR_PATH] [--seconds S | --steps N] [--seed S]
+                            [--split tune|report | --images A:B] [--defaults NAME]
                             [--set key=value ...]
 
 Trains the dataset's defaults (what a newcomer gets by picking only the dataset) for a
@@ -8,14 +9,33 @@ wall-clock budget that *includes* start-up (importing TensorFlow, loading the da
 and compiling the models), exports the generator with `python -m gan_core export --generator`,
 and judges 2,000 samples of the exported model:
 
-- labelled images: a scikit-learn judge trained here on the real images (PCA to 50
-  dimensions, an RBF SVM, isotonic calibration; nothing from gan_core). A class is covered
-  when it holds >= 1 % of the confidently classified samples (max probability > 0.9). The
-  judge's own accuracy and confident fraction on held-out *real* images are printed as the
-  reference. Last line: `classes=N confident=F`.
+- labelled images: a scikit-learn judge trained here on the real images the GAN trained on
+  (PCA to 50 dimensions, an RBF SVM, isotonic calibration; nothing from gan_core), fitted on
+  75 % of them and scored on the other 25 %: its confident fraction there (`real_confident`)
+  is the bar a perfect generator would reach. A sample is confident when the judge's max
+  probability is > 0.9; a class is covered when it holds >= 1 % of the confident samples.
+  Also printed: each class's share of the confident samples against its share of the data,
+  and the largest and smallest ratio of the two (`max_ratio`, `min_ratio`: the goal is no
+  class above 2x its share or below half of it), and `of_real` = confident / real_confident.
+  Last line: `classes=N confident=F real_confident=R of_real=Q max_ratio=A min_ratio=B
+  steps=S` (key=value pairs; the first two keep their old place).
 - 2D mixtures: the engine's eval (VEEGAN/PacGAN). Last line: `modes=N/K high_quality=P`.
 
+Held-out protocol (issue 15): `--split tune` trains and judges on the first half of a
+labelled image dataset, `--split report` on the second half; defaults are tuned on `tune` and
+reported on `report`, so the reported numbers come from images never used for tuning. With
+n images, tune = images [0, n // 2) and report = [n // 2, n), in the dataset's stored order:
+  MNIST-5k (`../shared/data/mnist-5k`, 5,000 images): tune 0-2,499, report 2,500-4,999;
+  bundled digits (1,797 images): tune 0-897, report 898-1,796.
+`--images A:B` takes any other slice [A, B). The slice is written as an .npz (`x` uint8
+(N, H, W[, C]), `y` labels) into the temporary folder and trained as a path, with the
+defaults of the *whole* dataset (a path would otherwise get defaults by shape: an 8x8 digits
+slice would get the MNIST-shape ones). `--defaults NAME` picks a named dataset's defaults
+explicitly (e.g. `--defaults digits`).
+
 `--steps N` trains a fixed number of steps instead (deterministic; what the test suite uses).
+`--judge-at N,...` also judges the generators the run kept at or before those steps (cheap:
+no retraining), to see how many steps a setting needs.
 """
 from __future__ import annotations
 
@@ -71,6 +91,62 @@ def judge_images(probs, n_classes: int) -> tuple[int, float]:
     return covered, float(sure.mean())
 
 
+def class_shares(probs, labels, n_classes: int):
+    """Each class's share of the confident samples and of the real `labels`, and the largest
+    and smallest ratio of the two (0 when a class has no confident sample)."""
+    import numpy as np
+
+    sure = probs.max(1) > CONFIDENT
+    hist = np.bincount(probs.argmax(1)[sure], minlength=n_classes).astype(float)
+    fake = hist / max(hist.sum(), 1.0)
+    real = np.bincount(labels, minlength=n_classes) / len(labels)
+    ratio = fake[real > 0] / real[real > 0]
+    return fake, real, float(ratio.max()), float(ratio.min())
+
+
+def split_slice(n: int, split: str | None, images: str | None) -> slice | None:
+    """The image rows to train and judge on: tune = [0, n // 2), report = [n // 2, n)."""
+    if split == "tune":
+        return slice(0, n // 2)
+    if split == "report":
+        return slice(n // 2, n)
+    if images:
+        a, _, b = images.partition(":")
+        lo, hi = int(a or 0), int(b or n)
+        if not 0 <= lo < hi <= n:
+            raise SystemExit(f"--images {images}: need 0 <= A < B <= {n}")
+        return slice(lo, hi)
+    return None
+
+
+def write_slice(data, rows: slice, folder: Path) -> str:
+    """The rows of a labelled image Dataset as an .npz the engine loads by path."""
+    import numpy as np
+
+    pool, labels = data.pool[rows], data.labels[rows]
+    path = folder / f"slice_{rows.start}_{rows.stop}.npz"
+    np.savez(path, x=pool[..., 0] if pool.shape[-1] == 1 else pool, y=labels.astype(np.int32))
+    return str(path)
+
+
+def make_config(args, tmp: Path):
+    """The run's config and what it trains on: the defaults of `--defaults` or of the whole
+    dataset, on the slice when one is asked for, with `--set` applied last."""
+    from gan_core.data import load_dataset, resolve_dataset
+    from gan_core.defaults import defaults_for
+
+    cfg = defaults_for(args.defaults or args.dataset, seed=args.seed)
+    dataset, what = resolve_dataset(args.dataset), "all images"
+    if args.split or args.images:
+        data = load_dataset(dataset)
+        if data.kind != "images" or data.labels is None:
+            raise SystemExit(f"{args.dataset}: --split / --images need labelled images")
+        rows = split_slice(len(data.pool), args.split, args.images)
+        dataset = write_slice(data, rows, tmp)
+        what = f"images {rows.start}-{rows.stop - 1} of {len(data.pool)}"
+    return cfg.replace(dataset=dataset).with_text(args.set), what
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", default="digits")
@@ -78,6 +154,16 @@ def main() -> int:
     budget.add_argument("--seconds", type=float, default=None, help="wall clock incl. start-up")
     budget.add_argument("--steps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    part = ap.add_mutually_exclusive_group()
+    part.add_argument("--split", choices=("tune", "report"), default=None,
+                      help="train and judge on the first (tune) or second (report) half")
+    part.add_argument("--images", default=None, metavar="A:B",
+                      help="train and judge on images [A, B) only")
+    ap.add_argument("--defaults", default=None, metavar="NAME",
+                    help="use this named dataset's defaults (e.g. digits, mnist)")
+    ap.add_argument("--judge-at", default="", metavar="N,N,...",
+                    help="also judge the generator kept nearest at or before these steps "
+                         "(a run keeps up to 40 evenly spaced generators)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="change a default (for experiments; the targets use none)")
     args = ap.parse_args()
@@ -85,11 +171,10 @@ def main() -> int:
     import numpy as np
 
     from gan_core import Trainer
-    from gan_core.defaults import defaults_for
     from gan_core.evaluate import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = defaults_for(args.dataset, seed=args.seed).with_text(args.set)
+        cfg, what = make_config(args, Path(tmp))
         trainer = Trainer(cfg, runs_dir=Path(tmp) / "runs")
         setup = time.monotonic() - T0
         if args.steps is not None:
@@ -99,9 +184,13 @@ def main() -> int:
             snap = trainer.train(seconds=max(seconds - (time.monotonic() - T0), 1.0))
         wall = time.monotonic() - T0
         trainer.stop()
-        print(f"dataset={args.dataset} seed={args.seed} model={cfg.model} loss={cfg.loss} "
-              f"batch={cfg.batch} steps={snap.step} wall={wall:.1f}s (start-up {setup:.1f}s) "
-              f"train={snap.elapsed:.1f}s state={snap.status}")
+        print(f"dataset={args.dataset} ({what}) seed={args.seed} model={cfg.model} "
+              f"loss={cfg.loss} batch={cfg.batch} steps={snap.step} wall={wall:.1f}s "
+              f"(start-up {setup:.1f}s) train={snap.elapsed:.1f}s "
+              f"steps/s={snap.step / max(snap.elapsed, 1e-9):.0f} status={snap.status}")
+        print("config:", " ".join(f"{k}={getattr(cfg, k)}" for k in (
+            "width", "depth", "lr_d", "lr_g", "beta1", "d_steps", "batch", "z_dim", "pack",
+            "ema", "spectral_norm")))
         if snap.message:
             print("message:", snap.message)
         data = trainer.data
@@ -128,11 +217,30 @@ def main() -> int:
         g = keras.models.load_model(gen_path, safe_mode=True)
         z = np.random.default_rng(JUDGE_SEED).standard_normal((SAMPLES, cfg.z_dim)).astype("float32")
         fake = pillow_images.to_uint8(g.predict(z, batch_size=500, verbose=0))
+        kept = trainer.kept_generator_steps()
+        earlier = {}  # kept step -> its samples, for --judge-at
+        for want in (int(n) for n in args.judge_at.split(",") if n.strip()):
+            near = max((k for k in kept if k <= want), default=None)
+            if near is not None:
+                earlier[near] = pillow_images.to_uint8(trainer.sample_at(near, z))
     judge, features, acc, real_conf = make_judge(data.pool, data.labels)
     n_classes = int(data.labels.max()) + 1
-    classes, confident = judge_images(judge.predict_proba(features(fake)), n_classes)
-    print(f"judge: PCA(50)+RBF SVM, held-out real accuracy={acc:.3f} confident={real_conf:.3f}")
-    print(f"classes={classes} confident={confident:.3f}")
+    probs = judge.predict_proba(features(fake))
+    classes, confident = judge_images(probs, n_classes)
+    fake_share, real_share, hi, lo = class_shares(probs, data.labels, n_classes)
+    for near, images in sorted(earlier.items()):
+        p = judge.predict_proba(features(images))
+        c, conf = judge_images(p, n_classes)
+        _, _, a, b = class_shares(p, data.labels, n_classes)
+        print(f"at step {near}: classes={c} confident={conf:.3f} "
+              f"of_real={conf / max(real_conf, 1e-9):.3f} max_ratio={a:.2f} min_ratio={b:.2f}")
+    print(f"judge: PCA(50)+RBF SVM on the same {len(data.pool):,} images, held-out real "
+          f"accuracy={acc:.3f} confident={real_conf:.3f}")
+    print("class shares of confident samples vs data (%): " + ", ".join(
+        f"{c}: {100 * f:.1f}/{100 * r:.1f}" for c, (f, r) in enumerate(zip(fake_share, real_share))))
+    print(f"classes={classes} confident={confident:.3f} real_confident={real_conf:.3f} "
+          f"of_real={confident / max(real_conf, 1e-9):.3f} max_ratio={hi:.2f} min_ratio={lo:.2f} "
+          f"steps={snap.step}")
     return 0
 
 

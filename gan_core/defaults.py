@@ -16,16 +16,25 @@ _BY_NAME = {
     # (bench/NOTES.md, 10); then D judging packs of 4 (PacGAN) with G back at 2e-3: the runs
     # that dropped a whole edge row of modes cover 24-25 (bench/NOTES.md, 14).
     "grid25": dict(_POINTS, z_dim=4, ema=0.999, lr_d=2e-3, lr_g=2e-3, pack=4),
+    # D judges packs of 2 (PacGAN): on half the digits, held out from tuning, the unpacked D
+    # lost 1-3 classes by 22k steps; packed, 10/10 in 5/5 seeds, every class within 0.46-1.84x
+    # its share, 0.998 of real's confidence (bench/NOTES.md, 16).
     "digits": dict(model="mlp", width=256, depth=2, loss="non_saturating", lr_d=5e-4,
-                   lr_g=5e-4, batch=64, z_dim=32, ema=0.99, snapshot_every=200),
+                   lr_g=5e-4, batch=64, z_dim=32, ema=0.99, pack=2, snapshot_every=200),
     # An MLP, not a DCGAN: on 2 CPU cores it runs ~8x the steps in 3 minutes and got 10/10
-    # classes, 0.85 confident where the DCGAN got 8, 0.69 (bench/NOTES.md, 7).
-    "mnist": dict(model="mlp", width=512, depth=2, loss="non_saturating", lr_d=2e-4, lr_g=2e-4,
-                  batch=64, z_dim=64, ema=0.999, snapshot_every=500),
+    # classes, 0.85 confident where the DCGAN got 8, 0.69 (bench/NOTES.md, 7). D judges packs
+    # of 2 and both learn at 5e-4 (from 2e-4): on held-out MNIST images the old setting drew
+    # "1" for 43-71 % of its confident samples; this one keeps every class within 0.5-2x its
+    # share at 9,400 steps in 5/5 seeds, 2/5 at 180 s, at 0.79-0.91 of real's confidence
+    # (bench/NOTES.md, 16).
+    "mnist": dict(model="mlp", width=512, depth=2, loss="non_saturating", lr_d=5e-4, lr_g=5e-4,
+                  batch=64, z_dim=64, ema=0.999, pack=2, snapshot_every=500),
+    # Not measured with the MNIST change above: keeps the setting of bench/NOTES.md, 7.
+    "fashion_mnist": dict(model="mlp", width=512, depth=2, loss="non_saturating", lr_d=2e-4,
+                          lr_g=2e-4, batch=64, z_dim=64, ema=0.999, snapshot_every=500),
     "colour": dict(model="dcgan", width=32, loss="non_saturating", lr_d=2e-4, lr_g=2e-4,
                    batch=64, z_dim=64, ema=0.999, snapshot_every=200),
 }
-_BY_NAME["fashion_mnist"] = _BY_NAME["mnist"]
 _BY_NAME["cifar10"] = _BY_NAME["colour"]
 
 
