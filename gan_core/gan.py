@@ -91,6 +91,11 @@ class Gan:
         out = fn(tf.constant(k, tf.int32), tf.constant(d_steps, tf.int32))
         return out.numpy()[:k]
 
+    def traces(self) -> int:
+        """Graphs traced so far, over every (mode, loss) compiled: a live learning-rate, K or
+        d_steps change must not add one (a retrace costs seconds)."""
+        return sum(fn.experimental_get_tracing_count() for fn in self._compiled.values())
+
     def pack(self, x: tf.Tensor) -> tf.Tensor:
         """(B, *shape) -> (B / pack, *shape[:-1], shape[-1] * pack): consecutive samples side by
         side on the last axis, what D sees (PacGAN). The identity when pack is 1."""

@@ -18,13 +18,17 @@ def lerp(a: np.ndarray, b: np.ndarray, frames: int) -> np.ndarray:
 def slerp(a: np.ndarray, b: np.ndarray, frames: int) -> np.ndarray:
     """Great-circle path (White 2016): keeps the norm typical of Gaussian noise, which a
     straight line through the low-density centre does not."""
-    t = np.linspace(0.0, 1.0, frames, dtype=np.float32)[:, None]
-    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-    omega = np.arccos(np.clip(cos, -1.0, 1.0))
-    if omega < 1e-6:
-        return lerp(a, b, frames)
+    a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    t = np.linspace(0.0, 1.0, frames)[:, None]
+    norms = np.linalg.norm(a64) * np.linalg.norm(b64)
+    omega = np.arccos(np.clip(np.dot(a64, b64) / norms, -1.0, 1.0)) if norms > 0 else 0.0
     so = np.sin(omega)
-    return (np.sin((1 - t) * omega) / so * a[None] + np.sin(t * omega) / so * b[None]).astype(np.float32)
+    if so < 1e-6:
+        # Parallel or opposite (half of all pairs when z_dim is 1): no one great circle
+        # through both, and dividing by sin(omega) would blow up; take the straight line.
+        return lerp(a, b, frames)
+    return (np.sin((1 - t) * omega) / so * a64[None]
+            + np.sin(t * omega) / so * b64[None]).astype(np.float32)
 
 
 def latent_grid(z_dim: int, side: int = 21, extent: float = 2.5) -> np.ndarray:

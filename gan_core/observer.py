@@ -1,6 +1,8 @@
 """What a snapshot shows: samples from fixed noise, and for 2D data GAN Lab's fields."""
 from __future__ import annotations
 
+from concurrent import futures
+
 import numpy as np
 import tensorflow as tf
 
@@ -65,6 +67,13 @@ class Observer:
         if future is None or not future.done() or future.exception() is not None:
             return None
         return future.result()
+
+    def wait_for_judge(self, timeout: float | None = None) -> classifier.Classifier | None:
+        """`judge()`, after waiting up to `timeout` s for the classifier (scripts and tests
+        that want the class diagnostics from the first snapshot on)."""
+        if self._judge is not None:
+            futures.wait([self._judge], timeout)
+        return self.judge()
 
     def image_metrics(self) -> dict:
         """Diagnostics of IMAGE_SAMPLES generated images from fixed noise; the classifier-based

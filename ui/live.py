@@ -219,21 +219,31 @@ def _started(trainer: Trainer, paused: bool) -> bool:
     return True
 
 
+HPARAM_KEYS = {"lr_d": "hp_lr_d", "lr_g": "hp_lr_g", "d_steps": "hp_d_steps", "loss": "hp_loss"}
+
+
 def hparams(trainer: Trainer) -> None:
     """Live edits: sent as a command, applied between two compiled calls, never retrace."""
     h = trainer.state.hparams
+    # Keyed widgets keep their value across reruns: show the values in force whenever they
+    # change under the form (another run picked, a change from another tab) or were dropped.
+    in_force = (trainer.run_id, *(h[k] for k in HPARAM_KEYS))
+    if (st.session_state.get("hp_in_force") != in_force
+            or any(key not in st.session_state for key in HPARAM_KEYS.values())):
+        st.session_state.update(hp_lr_d=float(h["lr_d"]), hp_lr_g=float(h["lr_g"]),
+                                hp_d_steps=int(h["d_steps"]), hp_loss=h["loss"],
+                                hp_in_force=in_force)
     with st.expander("Live settings (take effect without restarting)", expanded=False):
         with st.form("hparams"):
             c = st.columns(4)
-            lr_d = c[0].number_input("D learning rate", value=float(h["lr_d"]), format="%.6f",
-                                     step=1e-4, min_value=0.0)
-            lr_g = c[1].number_input("G learning rate", value=float(h["lr_g"]), format="%.6f",
-                                     step=1e-4, min_value=0.0)
-            d_steps = c[2].number_input("D steps per G step", value=int(h["d_steps"]), min_value=1,
-                                        max_value=50)
-            losses = LOSSES.names()
-            loss = c[3].selectbox("Loss", losses, index=losses.index(h["loss"]))
-            if st.form_submit_button("Apply"):
+            lr_d = c[0].number_input("D learning rate", format="%.6f", step=1e-4, min_value=0.0,
+                                     key="hp_lr_d")
+            lr_g = c[1].number_input("G learning rate", format="%.6f", step=1e-4, min_value=0.0,
+                                     key="hp_lr_g")
+            d_steps = c[2].number_input("D steps per G step", min_value=1, max_value=50,
+                                        key="hp_d_steps")
+            loss = c[3].selectbox("Loss", LOSSES.names(), key="hp_loss")
+            if st.form_submit_button("Apply", key="hp_apply"):
                 changes = {k: v for k, v in dict(lr_d=lr_d, lr_g=lr_g, d_steps=int(d_steps),
                                                  loss=loss).items() if v != h[k]}
                 try:

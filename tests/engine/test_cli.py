@@ -3,8 +3,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import ROOT
+from gan_core import Trainer
+from gan_core.evaluate import evaluate
 
 
 def cli(*args, cwd):
@@ -14,14 +17,24 @@ def cli(*args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+def same_as_in_process(printed: dict, run_dir: str) -> None:
+    """`eval --json` prints what evaluate() computes for the run reopened in this process."""
+    t = Trainer.open(run_dir)
+    expected = json.loads(json.dumps(evaluate(t)))  # the same types JSON gives back
+    assert printed == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
 def test_train_eval_export_round_trip(tmp_path):
-    out = cli("train", "--dataset", "ring8", "--steps", "120", "--runs-dir", "runs",
-              "--set", "width=32", "snapshot_every=40", cwd=tmp_path)
+    # The ring's defaults, 2,000 steps: all 8 modes at seeds 0-4 (high quality 42-94 %),
+    # measured; at 120 steps none yet (0 % high quality), so a broken run cannot pass.
+    out = cli("train", "--dataset", "ring8", "--steps", "2000", "--runs-dir", "runs",
+              "--set", "snapshot_every=500", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     run_dir = out.stdout.strip().splitlines()[-1]
     result = json.loads(cli("eval", run_dir, "--json", cwd=tmp_path).stdout)
-    assert result["step"] == 120 and result["modes_total"] == 8
-    assert 0 <= result["modes_captured"] <= 8 and 0 <= result["high_quality_pct"] <= 100
+    assert result["step"] == 2000 and result["modes_total"] == 8
+    assert result["modes_captured"] >= 6 and result["high_quality_pct"] >= 25, result
+    same_as_in_process(result, run_dir)
     exp = cli("export", run_dir, "--generator", "g.keras", "--gif", "e.gif", "--csv", "m.csv",
               cwd=tmp_path)
     assert exp.returncode == 0, exp.stderr
@@ -31,7 +44,7 @@ def test_train_eval_export_round_trip(tmp_path):
     assert g.input_shape == (None, 2) and g.output_shape == (None, 2)
     assert np.isfinite(g.predict(np.zeros((3, 2)), verbose=0)).all()
     assert (tmp_path / "e.gif").read_bytes()[:3] == b"GIF"
-    assert len((tmp_path / "m.csv").read_text().splitlines()) == 121
+    assert len((tmp_path / "m.csv").read_text().splitlines()) == 2001
 
 
 def test_bad_arguments_exit_nonzero_with_one_line(tmp_path):
@@ -41,15 +54,16 @@ def test_bad_arguments_exit_nonzero_with_one_line(tmp_path):
     assert out.returncode == 2 and "not a GANscope run folder" in out.stderr
 
 
-def test_eval_reports_classes_for_labelled_images(tmp_path):
+def test_eval_reports_classes_for_labelled_images(tmp_path, monkeypatch):
     out = cli("train", "--dataset", "digits", "--steps", "200", "--runs-dir", "runs",
               "--set", "snapshot_every=100", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     result = json.loads(cli("eval", out.stdout.strip().splitlines()[-1], "--json",
                             cwd=tmp_path).stdout)
     assert result["step"] == 200 and result["classes_total"] == 10
-    assert 0 <= result["classes_covered"] <= 10 and result["classifier_accuracy"] >= 0.95
-    assert result["fcd"] >= 0 and 0 <= result["duplicate_pct"] <= 100
+    assert result["classifier_accuracy"] >= 0.95
+    monkeypatch.setenv("GANSCOPE_CACHE", str(tmp_path / "cache"))  # the classifier eval used
+    same_as_in_process(result, out.stdout.strip().splitlines()[-1])
     g = cli("export", out.stdout.strip().splitlines()[-1], "--generator", "g.keras", cwd=tmp_path)
     assert g.returncode == 0, g.stderr
     import keras

@@ -3,7 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from gan_core import ConfigError, Trainer
+from gan_core import ConfigError, Trainer, diagnostics, observer
 from gan_core.evaluate import evaluate
 
 
@@ -55,7 +55,7 @@ def test_step_pause_resume_and_live_hparams(tiny, runs_dir):
     t.resume()
     assert t.wait(lambda s: s.step > 60, timeout=120)
     t.pause()
-    assert t.wait(lambda s: s.status == "paused", timeout=30)
+    assert t.wait(lambda s: s.status == "paused", timeout=120)
     frozen = t.state.step
     assert not t.wait(lambda s: s.step != frozen, timeout=0.5)
     t.stop()
@@ -109,8 +109,13 @@ def test_reopen_continues_at_the_checkpoint_step(tiny, runs_dir):
 
 def test_train_for_seconds_trains_then_pauses(tiny, runs_dir):
     t = Trainer(tiny, runs_dir=runs_dir)
-    snap = t.train(seconds=8)  # the first ~4 s compile the step
-    assert snap.step > 50 and snap.status == "paused"
+    # How many steps fit in the time depends on the machine; that it trained, stopped at a
+    # call boundary and stays paused does not (the first call completes before any pause).
+    snap = t.train(seconds=2)
+    assert snap.step > 0 and snap.status == "paused" and not snap.busy
+    assert list(snap.history["step"]) == list(range(1, snap.step + 1))
+    assert not t.wait(lambda s: s.step != snap.step, timeout=0.5)
+    assert (t.store.path / "checkpoints" / f"ckpt-{snap.step}.index").exists()  # a pause saves
     t.stop()
 
 
@@ -118,8 +123,7 @@ def test_resume_until_trains_to_the_budget_then_pauses(tiny, runs_dir):
     t = Trainer(tiny.replace(snapshot_every=40), runs_dir=runs_dir)
     t.start(paused=True)
     t.resume(until=90)
-    assert t.wait(lambda s: s.status == "running", timeout=30)
-    wait_paused(t, 90)
+    wait_paused(t, 90)  # (waiting to see "running" first could miss it: it lasts a few calls)
     s = t.state
     assert s.step == 90 and s.history["step"][-1] == 90
     assert [f.step for f in s.snapshots] == [0, 40, 80, 90]  # the budget's end is a snapshot too
@@ -136,12 +140,21 @@ def test_image_snapshots_carry_live_class_diagnostics(tiny, runs_dir, tmp_path, 
     t = Trainer(cfg, runs_dir=runs_dir)
     first = t.observer.image_metrics()  # classifier not ready yet: the cheap measures only
     assert {"duplicate_pct", "pixel_diversity"} <= set(first)
-    t.observer._judge.result(timeout=120)  # the background classifier finishes
+    judge = t.observer.wait_for_judge(timeout=300)  # the background classifier finishes
+    assert judge is not None and judge.accuracy >= 0.95
     t.train(steps=100)
     t.stop()
     m = t.state.snapshot.metrics
-    assert m["classes_total"] == 10 and 0 <= m["classes_covered"] <= 10
-    assert len(m["class_counts"]) == 10 and m["fcd"] >= 0
+    assert t.state.snapshot.step == 100
+    # the snapshot holds what the observer measures for the weights at that step, in full
+    assert m == pytest.approx(t.observer.image_metrics())
+    counts = np.array(m["class_counts"])
+    assert len(counts) == 10 and m["classes_total"] == 10
+    assert m["classes_covered"] == (counts >= 0.01 * counts.sum()).sum()
+    assert m["confident_pct"] == pytest.approx(100 * counts.sum() / observer.IMAGE_SAMPLES)
+    # FCD against the same real features: real digits sit far closer than 100 steps of G
+    real = diagnostics.image_metrics(t.data.pool[-500:], t.data, judge)
+    assert real["classes_covered"] == 10 and 0 < real["fcd"] < m["fcd"] / 5, (real["fcd"], m["fcd"])
     series = t.state.diagnostics()
     assert len(series["step"]) >= 2 and "class_kl" in series
     reopened = Trainer.open(t.store.path)  # diagnostics come back from disk
@@ -179,10 +192,10 @@ def test_manual_steps_and_live_changes_leave_marks_that_survive_a_reopen(tiny, r
     t = Trainer(tiny, runs_dir=runs_dir)
     t.train(steps=10)  # a script's budget: no mark
     cid = t.step(5, which="d")
-    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
+    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=120)
     t.set_hparams(lr_g=5e-4)
     cid = t.step(3)
-    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
+    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=120)
     marks = [(10, {"manual": "D x5", "until": 15}), (15, {"lr_g": 5e-4}),
              (15, {"manual": "D+G x3", "until": 18})]
     assert list(t.state.events) == marks
