@@ -21,7 +21,8 @@ def isolated_runs(tmp_path, monkeypatch):
 
 
 def app(page: str) -> AppTest:
-    return AppTest.from_file(str(ROOT / page), default_timeout=120)
+    # a hang guard for one script run (seconds here), not a budget a busy machine should meet
+    return AppTest.from_file(str(ROOT / page), default_timeout=300)
 
 
 @pytest.mark.parametrize("page", PAGES)
