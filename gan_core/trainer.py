@@ -270,7 +270,11 @@ class Trainer:
             self._publish()
             while not self._stop.is_set():
                 try:
-                    changed = self._take_orders()
+                    if self._take_orders():
+                        # A command shows at once, not after the next call: that can take
+                        # seconds (the first traces the graph; a busy machine), and a page
+                        # drawn meanwhile must already see "running" to tick.
+                        self._publish()
                     if not self._stop.is_set() and self._busy():
                         t0 = time.perf_counter()
                         self._train_call()
@@ -278,11 +282,9 @@ class Trainer:
                             self._save()
                             last_ckpt = time.monotonic()
                         self._elapsed += time.perf_counter() - t0
-                        changed = True
+                        self._publish()
                 except StoreError as exc:
                     self._io_failed(exc)
-                    changed = True
-                if changed:
                     self._publish()
             self._status = "stopped"
         except Exception as exc:  # a thread never dies silently: the page shows this

@@ -42,6 +42,7 @@ def test_curves_move_on_a_slower_clock_only_while_training(monkeypatch):
 
 def test_the_pace_note_names_the_shared_updates(monkeypatch):
     monkeypatch.setattr(live, "AUDIENCE", Audience())
+    monkeypatch.setattr(live.time, "monotonic", lambda: 100.0)  # viewers never time out here
     snap = SimpleNamespace(training=True, version=1, run_id="r")
     assert live.pace_note(snap) == "Live: samples and step every 1 s, curves every 5 s."
     for i in range(3):

@@ -1,5 +1,6 @@
 """Start the real server and drive it in headless Chromium, as a student would."""
 import os
+import time
 
 import pytest
 
@@ -29,63 +30,120 @@ def browser():
 
 
 def settle(page, ms=2500):
-    """Let the page's script (and a few live ticks) finish drawing."""
+    """Let the page's script (and a few live ticks) finish drawing, for a screenshot."""
     page.wait_for_timeout(ms)
+
+
+# Waits follow the app, not the clock: a busy machine makes every step slower (a lesson card
+# builds its run before the page switches, the first call traces the graph), so a fixed
+# budget fails there. `until` waits as long as the app is visibly working (a script run in
+# progress, or the page changed lately), and fails once it has gone quiet without the
+# expected result, or after CAP_S (a hang; pytest stops any test at 600 s).
+QUIET_S = 90.0  # no script run and no change on the page for this long: the app is stuck
+CAP_S = 540.0
+WATCH = """() => { window.__changed = performance.now();
+  new MutationObserver(() => { window.__changed = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
+PROBE = """() => {{
+  const app = document.querySelector('[data-testid=stApp]');
+  return [Boolean({condition}), app ? app.getAttribute('data-test-script-state') : 'loading',
+          window.__changed || 0]; }}"""
+WORKING = ("initial", "loading", "running", "rerunRequested")
+
+
+def until(page, condition: str, what: str) -> None:
+    """Wait until the JavaScript expression `condition` holds on the page (see QUIET_S)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    start = quiet_since = time.monotonic()
+    seen = None
+    while True:
+        try:
+            ok, state, changed = page.evaluate(PROBE.format(condition=condition))
+        except PlaywrightError:  # the page is navigating: that is activity
+            ok, state, changed = False, "loading", None
+        now = time.monotonic()
+        if ok:
+            return
+        if state in WORKING or changed != seen:
+            quiet_since, seen = now, changed
+        assert now - quiet_since < QUIET_S, f"the app went quiet without {what}"
+        assert now - start < CAP_S, f"no {what} after {CAP_S:.0f} s of activity"
+        page.wait_for_timeout(250)
+
+
+def heading(name: str) -> str:
+    return f"[...document.querySelectorAll('h1')].some(e => e.innerText.includes({name!r}))"
+
+
+def count_at_least(selector: str, n: int) -> str:
+    return f"document.querySelectorAll({selector!r}).length >= {n}"
+
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(f"({WATCH})()")
+    page.set_default_timeout(CAP_S * 1000)  # clicks and screenshots: `until` did the waiting
+    page.set_default_navigation_timeout(CAP_S * 1000)
+    return page
 
 
 def no_exception(page):
     assert page.locator("[data-testid='stException']").count() == 0, page.content()[:3000]
 
 
+IMAGES = "[data-testid='stImage'] img"
+PLOTS = ".js-plotly-plot"
+
+
 def test_start_a_run_watch_it_and_visit_every_page(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(server)
-    page.get_by_role("button", name="Start the 8-Gaussian ring").wait_for(timeout=60_000)
+    quick = page.get_by_role("button", name="Start the 8-Gaussian ring")
+    quick.wait_for()
     page.screenshot(path=SHOTS / "0_home.png", full_page=True)
-    page.get_by_role("button", name="Start the 8-Gaussian ring").click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
-        ".some(e => parseInt(e.innerText.replace(/,/g, '')) > 300)", timeout=120_000)
-    page.wait_for_timeout(6000)  # let the fragments tick (the curves' every 5 s)
-    no_exception(page)
+    quick.click()
+    until(page, "[...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                ".some(e => parseInt(e.innerText.replace(/,/g, '')) > 300)", "step 300 shown")
     # while it trains: three curve pictures and the samples; interactive charts on request
-    assert page.locator("[data-testid='stImage'] img").count() >= 4
+    until(page, count_at_least(IMAGES, 4), "the curves and samples as pictures")
+    no_exception(page)
     page.screenshot(path=SHOTS / "1_train.png", full_page=True)
     page.locator(".st-key-interactive_live label").first.click()
-    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
+    until(page, count_at_least(PLOTS, 3), "three interactive charts")
     page.locator(".st-key-interactive_live label").first.click()
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length == 0",
-                           timeout=30_000)
+    until(page, f"document.querySelectorAll({PLOTS!r}).length == 0", "pictures again")
     for i, name in enumerate(PAGES[1:], start=2):
         page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
-        page.get_by_role("heading", name=name).first.wait_for(timeout=60_000)
+        until(page, heading(name), f"the {name} page")
         settle(page)
         no_exception(page)
         page.screenshot(path=SHOTS / f"{i}_{name.replace(' ', '_').lower()}.png", full_page=True)
     # A reload re-attaches to the running run (its id is in the URL).
     page.locator("[data-testid='stSidebarNav'] a", has_text="Train").first.click()
-    page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
+    until(page, heading("Train"), "the Train page")
     page.reload()
-    page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
-    settle(page)
+    until(page, heading("Train") + " && " + count_at_least(IMAGES, 4),
+          "the Train page, re-attached to the training run")
     no_exception(page)
-    assert page.locator("[data-testid='stImage'] img").count() >= 4
 
 
 def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(server)
     start = page.locator(".st-key-lesson_mode-hopping button")  # Streamlit's class for a key
-    start.wait_for(timeout=60_000)
+    start.wait_for()
     page.screenshot(path=SHOTS / "7_lessons.png", full_page=True)
+    # The card builds the run and starts it before switching pages: seconds here, far
+    # longer on a busy machine. The page must open seeing it train, or nothing would tick.
     start.click()
-    page.get_by_role("heading", name="Mode collapse").first.wait_for(timeout=90_000)
-    page.wait_for_function(  # the live view ticks: the bars move past the step-0 snapshot
-        "() => /Samples per mode, step [1-9]/.test(document.body.innerText)", timeout=120_000)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # the bars
-    settle(page, 4000)
-    assert page.locator("[data-testid='stImage'] img").count() >= 2  # the curves, as pictures
+    until(page, heading("Mode collapse"), "the Mode collapse page")
+    until(page, "/Samples per mode, step [1-9]/.test(document.body.innerText)",
+          "the bars past the step-0 snapshot (the live view ticks)")
+    until(page, count_at_least(PLOTS, 1) + " && " + count_at_least(IMAGES, 2),
+          "the bars and the curves, as pictures")
     no_exception(page)
+    settle(page)
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)

@@ -93,10 +93,10 @@ def test_drop_after_cuts_every_record_past_a_step_in_place(tiny, runs_dir):
 
 
 LOCK_HOLDER = """
-import time
+import sys
 from gan_core.store import RunStore
-s = RunStore.open({path!r}); s.lock(); print("locked", flush=True); time.sleep(60)
-"""
+s = RunStore.open({path!r}); s.lock(); print("locked", flush=True); sys.stdin.read()
+"""  # holds the lock until killed (a sleep would give up on a slow enough machine)
 
 
 def test_one_writer_per_run_across_processes(tiny, runs_dir):
@@ -104,7 +104,8 @@ def test_one_writer_per_run_across_processes(tiny, runs_dir):
 
     store = RunStore.create(tiny, runs_dir)
     code = LOCK_HOLDER.format(path=str(store.path))
-    other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+    other = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)})
     try:
         assert other.stdout.readline().strip() == "locked"

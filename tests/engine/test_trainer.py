@@ -201,3 +201,22 @@ def test_manual_steps_and_live_changes_leave_marks_that_survive_a_reopen(tiny, r
     assert list(t.state.events) == marks
     assert t.stop()
     assert list(Trainer.open(t.store.path).state.events) == marks
+
+
+def test_a_command_shows_before_the_next_call_ends(tiny, runs_dir):
+    """A page drawn while the first call traces (seconds; far longer on a busy machine) must
+    already see "running", or its live views would never tick."""
+    t = Trainer(tiny, runs_dir=runs_dir)
+    release, run = threading.Event(), t.gan.run
+
+    def slow_run(*a, **k):
+        assert release.wait(120)
+        return run(*a, **k)
+
+    t.gan.run = slow_run
+    t.start(paused=True)
+    cid = t.resume()
+    assert t.wait(lambda s: s.handled >= cid and s.training and s.step == 0, timeout=120), t.state
+    release.set()
+    assert t.wait(lambda s: s.step > 0, timeout=120)
+    t.stop()

@@ -119,23 +119,33 @@ def test_a_damaged_checkpoint_falls_back_to_the_one_before(run, capsys):
 
 # ---- one writer per run --------------------------------------------------------------------------
 
+def waited_for(condition, process, timeout=300.0) -> bool:
+    """Whether `condition()` came to hold while `process` ran (polled; `timeout` is a hang
+    guard, not a budget: a slow machine only makes this take longer)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def test_a_second_writer_is_refused_and_a_reader_cuts_nothing(run, capsys):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     other = subprocess.Popen([sys.executable, "-m", "gan_core", "resume", str(run), "--steps",
                               "10000000"], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while len(metrics_lines(run)) < 400 and time.monotonic() < deadline:
-            time.sleep(0.5)  # until the other process has trained and flushed a while
+        # until the other process has trained and flushed a while (however long that takes)
+        assert waited_for(lambda: len(metrics_lines(run)) >= 400, other)
         assert (run / "lock").read_text() == str(other.pid)
         code, _, err = run_cli(capsys, "resume", run, "--steps", "5")
         assert code == 2 and f"is being trained by process {other.pid}" in err
         size = (run / "metrics.csv").stat().st_size
         code, out, _ = run_cli(capsys, "eval", run, "--json")
         assert code == 0
-        time.sleep(3)  # the other process goes on writing to the same file, never cut
-        assert (run / "metrics.csv").stat().st_size > size
+        # the other process goes on writing to the same file, never cut
+        assert waited_for(lambda: (run / "metrics.csv").stat().st_size > size, other)
     finally:
         other.kill()  # a crash: rows past its last checkpoint are left behind
         other.wait()
@@ -264,15 +274,15 @@ def test_a_divergence_rolls_back_to_real_weights_and_train_waits_for_its_command
 def test_every_pause_has_a_checkpoint(tmp_path):
     t = Trainer(RunConfig(**TINY), runs_dir=tmp_path)
     t.start(paused=True)
-    assert t.wait(lambda s: s.status == "paused", timeout=60)
+    assert t.wait(lambda s: s.status == "paused", timeout=300)
     ckpts = t.store.path / "checkpoints"
     assert (ckpts / "ckpt-0.index").exists()
     t.train(steps=7)
     assert (ckpts / "ckpt-7.index").exists()
     cid = t.resume()
-    assert t.wait(lambda s: s.handled >= cid and s.step > 40, timeout=60)
+    assert t.wait(lambda s: s.handled >= cid and s.step > 40, timeout=300)
     cid = t.pause()
-    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=60)
+    assert t.wait(lambda s: s.handled >= cid and not s.busy, timeout=300)
     assert (ckpts / f"ckpt-{t.state.step}.index").exists()
     assert t.stop()
 
@@ -309,6 +319,6 @@ def test_a_command_flood_cannot_starve_training(tmp_path):
     assert len(names) == 1
     start = t.state.step
     cid = t.resume()
-    assert t.wait(lambda s: s.handled >= cid and s.step > start + 300, timeout=60), t.state
+    assert t.wait(lambda s: s.handled >= cid and s.step > start + 300, timeout=300), t.state
     assert saves[0] <= calls[0] + 1  # a checkpoint only after training since the last one
     assert t.stop(timeout=30) and t.state.status == "stopped"
