@@ -28,7 +28,7 @@ from gan_core.defaults import defaults_for
 from gan_core.runs import Runs
 from gan_core.store import RunStore
 from gan_core.views import pillow_images, plotly_charts
-from gan_core.views.pillow_charts import curve_jpeg
+from ui.live import curve_png
 
 
 def send(fig) -> int:
@@ -48,7 +48,7 @@ def tick(trainer: Trainer, interactive: bool = False) -> int:
         size = sum(send(plotly_charts.curves(h, names, 0.6, log_y, title, ev))
                    for names, log_y, title in charts)
     else:
-        size = sum(len(curve_jpeg(h, names, 0.6, log_y, title, ev)) for names, log_y, title in charts)
+        size = sum(len(curve_png(h, names, 0.6, log_y, title, ev)) for names, log_y, title in charts)
     snapshot = snap.snapshot
     if snapshot.grid is not None:
         scale = pillow_images.display_scale(trainer.data.shape[0])

@@ -1,6 +1,7 @@
 """Run controls, live fragments and process-wide memoisation of what a tick draws."""
 from __future__ import annotations
 
+import io
 import secrets
 import threading
 import time
@@ -9,86 +10,109 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import streamlit as st
+from PIL import Image
 
 from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from gan_core.views.pillow_charts import curve_jpeg
+from gan_core.views.pillow_charts import curve_image
+from ui import state
 
-TICK_SECONDS = 1.0  # one viewer's live views redraw once a second: at 2 Hz the browser took a core
+TICK_SECONDS = 2.0  # a view's live parts redraw every 2 s in a class (the issue's floor for
+# a student): every second, 30 viewers took 0.18-0.19 cores of the server, at 2 s 0.10-0.11
+PROJECTOR_SECONDS = 1.0  # ... and every second on the projector, or with few viewers
+SMALL_AUDIENCE = 5  # a session that first draws while at most this many watch ticks every second
+SEEN_SECONDS = 60.0  # a session that drew nothing for this long no longer counts as watching
 CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs the browser ~100 ms
 # of CPU, 3 curves a second took a third of a core from training (bench/NOTES.md, 13)
+CURVE_SECONDS = CURVE_TICKS * PROJECTOR_SECONDS  # the live curves' shared clock (curve_clock)
+HEARTBEAT_SECONDS = 1.0  # a still page looks this often whether its runs changed elsewhere
+FAST_VIEW = "_fast_view"  # session flag: whether this view ticks every PROJECTOR_SECONDS. Set
+# by `?view=projector` in the URL; the roles (issue 16 item 2) may set it for the teacher's
+# views (True) and the students' (False); else decided once, when the session first draws.
 
 
-class Audience:
-    """Who watches which run, process-wide: the sessions that ticked recently. The live views'
-    work per run is one tick per second *in total*, shared by everyone watching, so a class
-    of thirty laptops on one run does not starve its training (bench/ui_tick.py --tabs)."""
+class Viewers:
+    """How many sessions drew a live view lately, process-wide."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, dict[str, float]] = {}
+        self._seen: dict[str, float] = {}
         self._lock = threading.Lock()  # guards _seen: every tab's script thread updates it
 
-    def watch(self, viewer: str, run_ids: Iterable[str], now: float) -> float:
-        """Record `viewer` on `run_ids`; the seconds between its ticks (TICK_SECONDS times the
-        largest audience among those runs)."""
-        most = 1
+    def saw(self, viewer: str, now: float) -> int:
+        """Record `viewer` at `now`; how many viewers drew within SEEN_SECONDS."""
         with self._lock:
-            for run_id in run_ids:
-                seen = self._seen.setdefault(run_id, {})
-                seen[viewer] = now
-                self._expire(seen, now)
-                most = max(most, len(seen))
-        return TICK_SECONDS * most
-
-    def pace(self, run_id: str, now: float) -> float:
-        """Seconds between ticks of the views of `run_id` (without recording anyone)."""
-        with self._lock:
-            seen = self._seen.get(run_id, {})
-            self._expire(seen, now)
-            return TICK_SECONDS * max(1, len(seen))
-
-    @staticmethod
-    def _expire(seen: dict[str, float], now: float) -> None:
-        ttl = 3 * TICK_SECONDS * len(seen) + 2  # a viewer ticks every len(seen) ticks
-        for viewer, last in list(seen.items()):
-            if now - last > ttl:
-                del seen[viewer]
+            self._seen[viewer] = now
+            for who, last in list(self._seen.items()):
+                if now - last > SEEN_SECONDS:
+                    del self._seen[who]
+            return len(self._seen)
 
 
-AUDIENCE = Audience()
+VIEWERS = Viewers()
+
+
+def view_seconds() -> float:
+    """Seconds between this view's live updates: PROJECTOR_SECONDS on a fast view, else
+    TICK_SECONDS. A session is fast when the URL says `?view=projector`, when the roles say so,
+    or when it first drew while at most SMALL_AUDIENCE sessions watched (one person at a
+    laptop, the teacher before the class arrives): decided once, so a view never changes pace
+    (that would redraw its page). Each run's pictures are built once per clock for every
+    viewer (memo); a viewer costs the server its fragment reruns (bench/NOTES.md 17)."""
+    if st.query_params.get("view") == "projector":
+        st.session_state[FAST_VIEW] = True  # kept when a page switch drops the URL's parameters
+    fast = st.session_state.setdefault(FAST_VIEW, _watching() <= SMALL_AUDIENCE)
+    return PROJECTOR_SECONDS if fast else TICK_SECONDS
+
+
+def _watching() -> int:
+    """Count this session as watching now; how many do."""
+    viewer = st.session_state.setdefault("_viewer", secrets.token_hex(8))
+    return VIEWERS.saw(viewer, time.monotonic())
 
 
 def curve_clock(snap: RunState) -> Hashable:
     """What live curves depend on: the snapshot itself when the run is still, and while it
-    trains a clock that moves every CURVE_TICKS ticks (shared by all tabs, so the memo builds
-    one figure per move). The step counter and the samples keep ticking every tick."""
+    trains a clock that moves every CURVE_SECONDS for the whole server (so the memo builds one
+    figure per move, whoever asks). The step counter and the samples move at every tick."""
     if not snap.training:
         return ("at", snap.version)
-    period = CURVE_TICKS * AUDIENCE.pace(snap.run_id, time.monotonic())
-    return ("live", int(time.monotonic() // period))
+    return ("live", int(time.monotonic() // CURVE_SECONDS))
 
 
 MEMO_SIZE = 256  # figures and pictures kept for all tabs; a few snapshots' worth per run
 _memo: OrderedDict[tuple, Any] = OrderedDict()
-_memo_lock = threading.Lock()  # guards _memo: every tab's script thread reads and fills it
+_building: dict[tuple, threading.Event] = {}  # keys being built, set when done
+_memo_lock = threading.Lock()  # guards _memo and _building: every tab's script thread uses them
 
 
 def memo(name: str, token: Any, build: Callable[[], Any]) -> Any:
     """`build()` once per (name, token) for the whole server: a tick whose snapshot did not
-    change rebuilds nothing, and five tabs watching one run build each figure once, not five
-    times (figure building holds the GIL that training also needs). `token` must identify
-    everything the value depends on; values are shared read-only."""
+    change rebuilds nothing, and thirty tabs watching one run build each figure once, not
+    thirty times (figure building holds the GIL that training also needs); a tab asking while
+    another builds waits for that build. `token` must identify everything the value depends
+    on; values are shared read-only."""
     key = (name, token)
-    with _memo_lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return _memo[key]
-    value = build()  # outside the lock: two tabs may build at once, harmlessly
-    with _memo_lock:
-        _memo[key] = value
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    while True:
+        with _memo_lock:
+            if key in _memo:
+                _memo.move_to_end(key)
+                return _memo[key]
+            busy = _building.get(key)
+            if busy is None:
+                _building[key] = done = threading.Event()
+                break
+        busy.wait()  # then take its value, or build it here if that build failed
+    try:
+        value = build()  # outside the lock: other keys are served meanwhile
+        with _memo_lock:
+            _memo[key] = value
+            while len(_memo) > MEMO_SIZE:
+                _memo.popitem(last=False)
+    finally:
+        with _memo_lock:
+            del _building[key]
+        done.set()
     return value
 
 
@@ -104,6 +128,21 @@ def interactive_toggle(where: Any = st) -> bool:
     return on
 
 
+CURVE_COLOURS = 32  # a curve picture's palette: lines, their faint raw traces, grid and text
+
+
+def curve_png(*args: Any, **kwargs: Any) -> bytes:
+    """pillow_charts.curve_image(...) as a 32-colour PNG. Every viewer fetches each new curve
+    picture: 13-20 KB here where the JPEG took 76-113 KB (1,120 x 600, 20,000 steps), for
+    6-7 ms of encoding instead of 2, spent once per curve clock for all viewers
+    (bench/NOTES.md 17)."""
+    picture = curve_image(*args, **kwargs).convert("RGB").quantize(
+        CURVE_COLOURS, method=Image.Quantize.FASTOCTREE)
+    buf = io.BytesIO()
+    picture.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names: list[str],
                 smoothing: float = 0.0, log_y: bool = False, title: str = "",
                 events: Any = (), height: int = 300) -> None:
@@ -111,7 +150,7 @@ def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names:
     interactive charts), the interactive plotly chart when it is still. Both memoised under
     `token`, which must name everything they depend on."""
     if snap.training and not st.session_state.get("_interactive", False):
-        st.image(memo(key + "_pic", token, lambda: curve_jpeg(
+        st.image(memo(key + "_pic", token, lambda: curve_png(
             history, names, smoothing, log_y, title, events, height=height)), width="stretch")
     else:
         st.plotly_chart(memo(key, token, lambda: plotly_charts.curves(
@@ -120,43 +159,69 @@ def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names:
 
 def pace_note(snap: RunState) -> str:
     """Says how often the live views move, so a lagging curve is not a mystery."""
-    pace = AUDIENCE.pace(snap.run_id, time.monotonic())
-    watchers = round(pace / TICK_SECONDS)
-    who = f" ({watchers} viewers share the updates)" if watchers > 1 else ""
-    return (f"Live: samples and step every {pace:.0f} s, curves every {CURVE_TICKS * pace:.0f} s"
-            f"{who}.")
+    pace = PROJECTOR_SECONDS if st.session_state.get(FAST_VIEW) else TICK_SECONDS
+    return (f"Live: samples and step every {pace:.0f} s, curves every {CURVE_TICKS * pace:.0f} s.")
 
 
 def live(trainer: Trainer, draw: Callable[[RunState], None], ticks: int = 1) -> None:
-    """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains (only
-    then)."""
+    """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains; a page
+    that keeps in step with its run whoever changes it (see every_tick)."""
     every_tick(lambda: trainer.state.training, lambda: draw(trainer.state),
                [trainer.run_id], ticks)
 
 
 def every_tick(training: Callable[[], bool], draw: Callable[[], None],
                run_ids: Iterable[str], ticks: int = 1) -> None:
-    """Run `draw()` now, and again every `ticks` ticks while `training()` holds (only then).
-    The tick's pace follows the audience of `run_ids` (see Audience). A page puts what
-    changes every tick and what changes slowly (curves: ticks=CURVE_TICKS) in two calls: a
-    fragment's rerun re-sends everything it draws, and re-sending three unchanged charts
-    every second cost training ~10 % through the GIL (bench/NOTES.md, 15)."""
-    run_ids = list(run_ids)
-    viewer = st.session_state.setdefault("_viewer", secrets.token_hex(8))
-    running = training()
-    pace = AUDIENCE.watch(viewer, run_ids, time.monotonic()) if running else None
+    """Run `draw()` now, and again every `ticks` ticks (view_seconds) while `training()` holds.
+    A page puts what changes every tick and what changes slowly (curves: ticks=CURVE_TICKS) in
+    two calls: a fragment's rerun re-sends everything it draws, and re-sending three unchanged
+    charts every second cost training ~10 % through the GIL (bench/NOTES.md, 15).
 
-    @st.fragment(run_every=pace and pace * ticks)
+    The call with ticks=1 also keeps the whole page in step with `run_ids` when another tab,
+    the CLI in this process or a lesson changes them: while they train, its tick redraws the
+    page when a state or a live setting changed; while they are still, a heartbeat (an empty
+    fragment every HEARTBEAT_SECONDS, which sends nothing) redraws it when any was published
+    anew. A fragment ticks only while the page that drew it runs, so without the heartbeat a
+    page drawn paused stayed paused when another tab resumed the run."""
+    run_ids = list(run_ids)
+    running = training()
+    seen = _drawn_from(run_ids, running)  # read before drawing: a later change redraws
+    keep_in_step = ticks == 1
+
+    @st.fragment(run_every=view_seconds() * ticks if running else None)
     def tick() -> None:
+        if running:
+            _watching()
         draw()
-        if not running:
-            return
-        if not training():
-            st.rerun()  # training paused or failed: redraw the page and stop ticking
-        if AUDIENCE.watch(viewer, run_ids, time.monotonic()) != pace:
-            st.rerun()  # someone came or left: redefine the fragment at the new pace
+        if running and (not training()
+                        or keep_in_step and _drawn_from(run_ids, running) != seen):
+            st.rerun(scope="app")  # paused, failed, or changed elsewhere: redraw the page
 
     tick()
+    if keep_in_step and not running:
+        _heartbeat(run_ids, seen)
+
+
+def _drawn_from(run_ids: list[str], running: bool) -> tuple:
+    """What a page shows of its runs besides its ticking parts. Still: every publish (a step,
+    a pause, a setting...). Training: each run's state and live settings (the controls and
+    the settings form; the ticks draw the rest)."""
+    reg = state.runs()
+    states = [t.state if t is not None else None for t in map(reg.live, run_ids)]
+    if not running:
+        return tuple(s and s.version for s in states)
+    return tuple(s and (s.status, tuple(sorted(s.hparams.items()))) for s in states)
+
+
+def _heartbeat(run_ids: list[str], seen: tuple) -> None:
+    """An empty fragment every HEARTBEAT_SECONDS that redraws the page when its runs changed."""
+
+    @st.fragment(run_every=HEARTBEAT_SECONDS)
+    def heartbeat() -> None:
+        if _drawn_from(run_ids, False) != seen:
+            st.rerun(scope="app")
+
+    heartbeat()
 
 
 def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
@@ -249,6 +314,13 @@ def hparams(trainer: Trainer) -> None:
                 try:
                     if changes:
                         trainer.set_hparams(**changes)
-                        st.success("Applied: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+                        done = "Applied: " + ", ".join(f"{k}={v}" for k, v in changes.items())
+                        st.success(done)
+                        after = {**h, **changes}
+                        st.session_state["hp_applied"] = (
+                            done, (trainer.run_id, *(after[k] for k in HPARAM_KEYS)))
                 except GanscopeError as exc:
                     st.error(str(exc))
+            elif st.session_state.get("hp_applied", (None, None))[1] == in_force:
+                # the page redraws once the settings take effect (every_tick): say it again
+                st.success(st.session_state["hp_applied"][0])

@@ -1,50 +1,98 @@
-"""The live views' pacing: one tick per second per run in total, however many watch."""
+"""The live views' shared work: one curve clock and one build per picture for all tabs."""
+import threading
+import time
 from types import SimpleNamespace
 
+import pytest
+
 from ui import live
-from ui.live import CURVE_TICKS, TICK_SECONDS, Audience
+from ui.live import CURVE_SECONDS, PROJECTOR_SECONDS
 
 
-def test_each_viewer_slows_as_the_audience_grows():
-    a = Audience()
-    assert a.watch("tab1", ["run"], now=0.0) == TICK_SECONDS
-    for i in range(2, 6):
-        pace = a.watch(f"tab{i}", ["run"], now=0.5)
-    assert pace == 5 * TICK_SECONDS and a.pace("run", now=1.0) == 5 * TICK_SECONDS
-    assert a.watch("other", ["run2"], now=1.0) == TICK_SECONDS  # another run's audience is apart
-    # a tab that watches both runs ticks at the slower pace
-    assert a.watch("both", ["run", "run2"], now=1.0) == 6 * TICK_SECONDS
+def test_viewers_count_who_drew_lately():
+    v = live.Viewers()
+    assert v.saw("tab1", now=0.0) == 1
+    assert v.saw("tab1", now=1.0) == 1  # the same session again
+    assert v.saw("tab2", now=2.0) == 2
+    assert v.saw("tab3", now=1.5 + live.SEEN_SECONDS) == 2  # tab1 left: it drew nothing since
 
 
-def test_viewers_who_stop_ticking_leave_the_audience():
-    a = Audience()
-    for i in range(3):
-        a.watch(f"tab{i}", ["run"], now=0.0)
-    assert a.pace("run", now=5.0) == 3 * TICK_SECONDS  # within three of their ticks: kept
-    a.watch("tab0", ["run"], now=30.0)  # only tab0 still ticks
-    assert a.pace("run", now=30.0) == TICK_SECONDS
-    assert a.pace("nobody", now=30.0) == TICK_SECONDS  # pace() records no one
-
-
-def test_curves_move_on_a_slower_clock_only_while_training(monkeypatch):
-    monkeypatch.setattr(live, "AUDIENCE", Audience())
+def test_curves_move_on_one_clock_for_everyone_only_while_training(monkeypatch):
     still = SimpleNamespace(training=False, version=7, run_id="r")
     assert live.curve_clock(still) == ("at", 7)
     now = [100.0]
     monkeypatch.setattr(live.time, "monotonic", lambda: now[0])
     running = SimpleNamespace(training=True, version=8, run_id="r")
     seen = []
-    for _ in range(CURVE_TICKS * 2):  # ten ticks of one viewer: two curve figures
+    for _ in range(round(2 * CURVE_SECONDS / PROJECTOR_SECONDS)):  # ten projector ticks
         seen.append(live.curve_clock(running))
-        now[0] += TICK_SECONDS
-    assert seen[0][0] == "live" and len(set(seen)) == 2
+        now[0] += PROJECTOR_SECONDS
+    assert seen[0][0] == "live" and len(set(seen)) == 2  # two figures in ten ticks
+    other = SimpleNamespace(training=True, version=9, run_id="r2")
+    assert live.curve_clock(other) == live.curve_clock(running)  # one clock, whoever asks
 
 
-def test_the_pace_note_names_the_shared_updates(monkeypatch):
-    monkeypatch.setattr(live, "AUDIENCE", Audience())
-    monkeypatch.setattr(live.time, "monotonic", lambda: 100.0)  # viewers never time out here
-    snap = SimpleNamespace(training=True, version=1, run_id="r")
-    assert live.pace_note(snap) == "Live: samples and step every 1 s, curves every 5 s."
-    for i in range(3):
-        live.AUDIENCE.watch(f"tab{i}", ["r"], live.time.monotonic())
-    assert "every 3 s, curves every 15 s (3 viewers share the updates)" in live.pace_note(snap)
+def test_a_picture_is_built_once_while_other_tabs_ask_for_it(monkeypatch):
+    """The first tab builds; a tab asking meanwhile waits for that build instead of
+    building it again (thirty tabs turning to a new curve clock at once)."""
+    monkeypatch.setattr(live, "_memo", type(live._memo)())
+    waiting = threading.Event()
+
+    class Seen(threading.Event):
+        def wait(self, timeout=None):
+            waiting.set()  # a second tab waits for the first one's build
+            return super().wait(timeout)
+
+    monkeypatch.setattr(live.threading, "Event", Seen)
+    builds, release = [], threading.Event()
+
+    def build():
+        builds.append(threading.current_thread().name)
+        release.wait(300)  # a hang guard
+        return object()
+
+    got = {}
+    first = threading.Thread(target=lambda: got.setdefault("first", live.memo("p", 1, build)))
+    first.start()
+    deadline = time.monotonic() + 300
+    while not builds:  # the first tab is building
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    second = threading.Thread(target=lambda: got.setdefault("second", live.memo("p", 1, build)))
+    second.start()
+    while not (waiting.is_set() or len(builds) > 1):  # the second tab waits, or builds too
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    release.set()
+    first.join(300)
+    second.join(300)
+    assert len(builds) == 1 and got["first"] is got["second"]
+    assert live.memo("p", 1, build) is got["first"] and len(builds) == 1
+
+
+def test_a_failed_build_leaves_the_key_to_the_next_tab(monkeypatch):
+    monkeypatch.setattr(live, "_memo", type(live._memo)())
+
+    def broken():
+        raise ValueError("no picture")
+
+    with pytest.raises(ValueError):
+        live.memo("q", 1, broken)
+    assert live.memo("q", 1, lambda: "picture") == "picture"
+
+
+def test_live_curves_are_small_palette_pictures():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    steps = np.arange(1, 20_001)
+    rng = np.random.default_rng(0)
+    history = {"step": steps, "d_loss": 1 + rng.normal(0, 0.1, steps.size).cumsum() / 100,
+               "g_loss": 2 + rng.normal(0, 0.1, steps.size).cumsum() / 100}
+    png = live.curve_png(history, ["d_loss", "g_loss"], 0.6, False, "Losses")
+    picture = Image.open(io.BytesIO(png))
+    assert picture.format == "PNG" and picture.mode == "P"
+    assert picture.size == live.curve_image(history, ["d_loss", "g_loss"]).size
+    assert len(png) < 40_000  # every viewer fetches each one (JPEG: 76-113 KB)

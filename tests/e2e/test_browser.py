@@ -147,3 +147,38 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     no_exception(page)
     settle(page)
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)
+
+
+def metric(label: str) -> str:
+    """JavaScript: the value shown under the metric labelled `label` ('' when absent)."""
+    return ("([...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+            f".map(e => e.innerText.split('\\n')).find(t => t[0] === {label!r}) || ['']).slice(-1)[0]")
+
+
+STEP = f"parseInt({metric('Step')}.replace(/,/g, ''))"
+
+
+def test_two_tabs_on_one_run_stay_in_step(server, browser):
+    """Tab B pauses and resumes the run; tab A, untouched, follows within seconds (it used
+    to stay 'paused' for good: a page drawn paused had nothing that ticked)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    a = new_page(browser)
+    a.goto(server)
+    a.get_by_role("button", name="Start the 8-Gaussian ring").click()
+    until(a, f"{STEP} > 300", "step 300 shown in tab A")
+    b = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    b.add_init_script(f"({WATCH})()")
+    b.set_default_timeout(CAP_S * 1000)
+    b.goto(a.url)  # the run's id is in the URL
+    until(b, f"{metric('State')} === 'running'", "tab B on the training run")
+    b.locator(".st-key-ctl_pause button").click()
+    until(b, f"{metric('State')} === 'paused'", "tab B paused")
+    until(a, f"{metric('State')} === 'paused'", "tab A showing the pause")
+    paused_at = a.evaluate(STEP)
+    b.locator(".st-key-ctl_run button").click()
+    until(a, f"{metric('State')} === 'running' && {STEP} > {paused_at}",
+          "tab A showing the resumed run's step moving")
+    moving = a.evaluate(STEP)
+    until(a, f"{STEP} > {moving}", "tab A's step moving on")
+    no_exception(a)
+    a.screenshot(path=SHOTS / "9_two_tabs_A_after_B_resumed.png", full_page=True)
