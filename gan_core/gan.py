@@ -7,6 +7,8 @@ retraces. A new graph is traced only per (mode, loss), and cached.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -73,11 +75,20 @@ class Gan:
         """The generator used for pictures: the EMA copy when enabled."""
         return self.g_ema if self.g_ema is not None else self.g
 
-    def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
-        if lr_d is not None:
-            self.opt_d.learning_rate = lr_d  # assigns the variable: no retrace
-        if lr_g is not None:
-            self.opt_g.learning_rate = lr_g
+    def apply_settings(self, changes: dict[str, Any]) -> None:
+        """Live settings (commands.LIVE_SETTINGS), between two calls: the learning rates, the
+        penalty and the clip bound are variables (no retrace); a new loss compiles once."""
+        if "lr_d" in changes:
+            self.opt_d.learning_rate = changes["lr_d"]  # assigns the variable: no retrace
+        if "lr_g" in changes:
+            self.opt_g.learning_rate = changes["lr_g"]
+        if "loss" in changes:
+            self.loss_name = changes["loss"]
+        if "gp_weight" in changes:
+            self.gp_weight.assign(changes["gp_weight"])
+        if "clip" in changes:
+            self.clip.assign(changes["clip"])
+        # d_steps is an argument of every call (Trainer passes it)
 
     # ---- training --------------------------------------------------------------------------
     def run(self, k: int, d_steps: int = 1, mode: str = "both") -> np.ndarray:
