@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core import GanscopeError
 from gan_core.defaults import defaults_for
-from ui import forms, lessons, state
+from ui import forms, lessons, links, state
 
 st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
 st.title("GANscope")
@@ -11,6 +11,7 @@ st.markdown("Watch a generative adversarial network learn: a generator makes sam
             "discriminator judges them, and you see every step of their game. "
             "Start the 8-Gaussian ring below, then watch for **mode collapse**: the generator "
             "covering only some of the modes.")
+first = st.container()  # opened from a link with settings (ui/links.py): its form comes first
 
 if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
              icon=":material/play_arrow:"):
@@ -29,11 +30,12 @@ st.caption("Each lesson starts ready-made runs that show one GAN phenomenon, tra
            "opens the page to watch.")
 lessons.cards()
 
-st.subheader("New run")
-made = forms.new_run_form()
-if made is not None:
-    state.select(made.run_id)
-    st.switch_page("pages/1_Train.py")
+with first if links.asked() else st.container():
+    st.subheader("New run")
+    made = forms.new_run_form()
+    if made is not None:
+        state.select(made.run_id)
+        st.switch_page("pages/1_Train.py")
 
 st.subheader("Runs")
 runs, skipped = state.runs().scan()

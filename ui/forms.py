@@ -12,7 +12,7 @@ from gan_core.config import MODELS
 from gan_core.data import DATASETS
 from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
-from ui import state
+from ui import links, state
 from ui.labels import LABELS, said
 
 UPLOAD = "(my own file…)"
@@ -35,23 +35,41 @@ def _save_upload(upload) -> str:
 
 
 def new_run_form() -> Trainer | None:
-    """Returns the new (started) run, or None. Errors appear next to the form."""
+    """Returns the new (started) run, or None. Errors appear next to the form. Opened from a
+    link that carries settings (ui/links.py), the form shows them and says so."""
+    link = links.asked()
     names = DATASETS.names() + [UPLOAD]
     dataset = st.selectbox(LABELS["dataset"], names, key="new_dataset",
+                           index=names.index(link.config.dataset) if link else 0,
                            help="mnist, fashion_mnist and cifar10 download once through keras")
     upload = None
     if dataset == UPLOAD:
         upload = st.file_uploader("Your data: .npz (arrays), .zip of images, or MNIST IDX .gz",
                                   type=UPLOAD_TYPES, key="new_upload")
         base = defaults_for("digits")
+    elif link and dataset == link.config.dataset:
+        links.explain(link)
+        base = link.config
     else:
         base = defaults_for(dataset)
     with st.form("new_run"):
         values = _fields(base)
-        submitted = st.form_submit_button("Create and start", type="primary")
-    if not submitted:
+        c = st.columns([1, 1, 2])
+        submitted = c[0].form_submit_button("Create and start", type="primary")
+        sharing = c[1].form_submit_button(
+            "Link to these settings", icon=":material/link:",
+            help="an address that opens this form filled in as it is now: hand it to a class "
+                 "and everyone starts the same run")
+    if not (submitted or sharing):
         return None
     try:
+        if sharing:
+            if dataset == UPLOAD:
+                raise GanscopeError("a link can name only the listed datasets, not your own file")
+            links.share(base.replace(**values), "Anyone who opens this address gets this form "
+                        "filled in with these settings (seed included) and starts the run with "
+                        "**Create and start**.")
+            return None
         if dataset == UPLOAD:
             if upload is None:
                 raise GanscopeError("choose a file to upload first")
