@@ -4,6 +4,7 @@ import streamlit as st
 from gan_core import GanscopeError
 from gan_core.defaults import defaults_for
 from ui import forms, lessons, links, state
+from ui.labels import literal
 
 st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
 st.title("GANscope")
@@ -44,7 +45,7 @@ if not runs:
     st.caption("No runs yet. Runs are saved under the runs folder as they train.")
 for info in runs[:30]:
     c = st.columns([4, 2, 2, 1])
-    c[0].markdown(f"**{info.title}** · `{info.run_id}`")
+    c[0].markdown(f"**{literal(info.title)}** · `{info.run_id}`")  # a title is text, not markup
     c[1].write(f"{info.loss} · step {info.step:,}")
     c[2].write(("🟢 " if info.status == "running" else "") + info.status)
     if c[3].button("Open", key=f"open_{info.run_id}"):

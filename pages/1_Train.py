@@ -4,12 +4,13 @@ import streamlit as st
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
 from ui import links, live, state
+from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", page_icon="🎛️", layout="wide")
 st.title("Train")
 trainer = state.need_run()
 cfg = trainer.config
-st.caption(f"{cfg.title or cfg.dataset} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
+st.caption(f"{literal(cfg.title or cfg.dataset)} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
            f"z {cfg.z_dim} · run {trainer.run_id}")
 notes = trainer.data.report(max_lines=8)
 if notes:  # what the loader skipped or changed in the user's data (also printed by the CLI)

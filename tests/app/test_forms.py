@@ -154,3 +154,17 @@ def test_live_settings_errors_name_the_forms_labels(tiny):
     (error,) = [shown(e.value) for e in at.error]
     assert error.startswith("G learning rate must be between 1e-07 and 1, got 5"), error
     assert "lr_g" not in error and t.state.hparams["lr_g"] == tiny.lr_g
+
+
+def test_a_title_is_shown_as_text_not_markup(tiny):
+    # a title travels by link to every screen: markup in it must not fetch pictures or links
+    from ui import state
+
+    title = "Week 3: ![x](http://e.example/p.png) *big*"
+    t = state.runs().create(tiny.replace(title=title))
+    home = app("dashboard.py")
+    train = app("pages/1_Train.py", run=t.run_id)
+    listed = [m.value for m in home.markdown if t.run_id in m.value]
+    captions = [c.value for c in train.caption if t.run_id in c.value]
+    for said in (listed[0], captions[0]):
+        assert title not in said and shown(said).startswith(title), said
