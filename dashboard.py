@@ -3,7 +3,8 @@ import streamlit as st
 
 from gan_core import GanscopeError
 from gan_core.defaults import defaults_for
-from ui import forms, lessons, state
+from ui import forms, lessons, links, state
+from ui.labels import literal
 
 st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
 st.title("GANscope")
@@ -11,6 +12,7 @@ st.markdown("Watch a generative adversarial network learn: a generator makes sam
             "discriminator judges them, and you see every step of their game. "
             "Start the 8-Gaussian ring below, then watch for **mode collapse**: the generator "
             "covering only some of the modes.")
+first = st.container()  # opened from a link with settings (ui/links.py): its form comes first
 
 if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
              icon=":material/play_arrow:"):
@@ -29,11 +31,12 @@ st.caption("Each lesson starts ready-made runs that show one GAN phenomenon, tra
            "opens the page to watch.")
 lessons.cards()
 
-st.subheader("New run")
-made = forms.new_run_form()
-if made is not None:
-    state.select(made.run_id)
-    st.switch_page("pages/1_Train.py")
+with first if links.asked() else st.container():
+    st.subheader("New run")
+    made = forms.new_run_form()
+    if made is not None:
+        state.select(made.run_id)
+        st.switch_page("pages/1_Train.py")
 
 st.subheader("Runs")
 runs, skipped = state.runs().scan()
@@ -42,7 +45,7 @@ if not runs:
     st.caption("No runs yet. Runs are saved under the runs folder as they train.")
 for info in runs[:30]:
     c = st.columns([4, 2, 2, 1])
-    c[0].markdown(f"**{info.title}** · `{info.run_id}`")
+    c[0].markdown(f"**{literal(info.title)}** · `{info.run_id}`")  # a title is text, not markup
     c[1].write(f"{info.loss} · step {info.step:,}")
     c[2].write(("🟢 " if info.status == "running" else "") + info.status)
     if c[3].button("Open", key=f"open_{info.run_id}"):

@@ -3,13 +3,14 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import live, state
+from ui import links, live, state
+from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", page_icon="🎛️", layout="wide")
 st.title("Train")
 trainer = state.need_run()
 cfg = trainer.config
-st.caption(f"{cfg.title or cfg.dataset} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
+st.caption(f"{literal(cfg.title or cfg.dataset)} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
            f"z {cfg.z_dim} · run {trainer.run_id}")
 notes = trainer.data.report(max_lines=8)
 if notes:  # what the loader skipped or changed in the user's data (also printed by the CLI)
@@ -18,6 +19,9 @@ if notes:  # what the loader skipped or changed in the user's data (also printed
         st.markdown("\n".join(f"- {line}" for line in notes))
 live.controls(trainer)
 live.hparams(trainer)
+with st.expander("Link to these settings", icon=":material/link:"):
+    links.share(cfg, "Opens the home page's new-run form filled in with this run's settings "
+                "(seed included): hand it to a class and everyone starts the same run.")
 c = st.columns([2, 1.2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 WINDOWS = {0: "all steps", 100: "last 100 steps", 1_000: "last 1,000 steps",

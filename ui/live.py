@@ -14,6 +14,7 @@ from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
 from gan_core.views.pillow_charts import curve_jpeg
+from ui.labels import said
 
 TICK_SECONDS = 1.0  # one viewer's live views redraw once a second: at 2 Hz the browser took a core
 CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs the browser ~100 ms
@@ -251,4 +252,4 @@ def hparams(trainer: Trainer) -> None:
                         trainer.set_hparams(**changes)
                         st.success("Applied: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
                 except GanscopeError as exc:
-                    st.error(str(exc))
+                    st.error(said(exc))  # names the settings by the labels above
