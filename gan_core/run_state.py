@@ -43,6 +43,7 @@ class RunState:
     version: int = 0  # increases with every publish: lets a page skip redrawing
     handled: int = 0  # commands that had taken effect when this was published
     pending: int = 0  # steps still to run in step mode
+    queued: int = 0  # place in line for a training slot (gan_core.slots); 0: not waiting
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
 
     @property

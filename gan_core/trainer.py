@@ -27,6 +27,7 @@ from .gan import Gan
 from .observer import Observer
 from .recorder import Recorder
 from .run_state import RunState
+from .slots import SLOTS, Slots
 from .store import RunStore
 from .worker import Worker
 
@@ -37,7 +38,7 @@ class Trainer:
     """Trains one run in a background thread. Safe to call from any thread."""
 
     def __init__(self, config: RunConfig, runs_dir: Path | str | None = None,
-                 store: RunStore | None = None) -> None:
+                 store: RunStore | None = None, slots: Slots = SLOTS) -> None:
         self.config = config
         self.data = load_dataset(config.dataset, config.data_std, config.seed)
         self.gan = Gan(config, self.data)
@@ -46,7 +47,7 @@ class Trainer:
         self.run_id = self.store.run_id
         self.recorder = Recorder(config, self.gan, self.observer, self.store)
         self._mail = Mailbox()
-        self._worker = Worker(config, self.gan, self.recorder, self._mail, self._publish)
+        self._worker = Worker(config, self.gan, self.recorder, self._mail, self._publish, slots)
         self._lock = threading.Lock()  # guards _published, _thread and _version
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -200,5 +201,6 @@ class Trainer:
                 message=w.message, elapsed=w.elapsed, steps_per_sec=w.pace.rate,
                 hparams=dict(w.hparams), history=rec.history.view(), snapshots=rec.snapshots,
                 data_kind=self.data.kind, events=rec.events, version=self._version,
-                handled=w.handled, pending=w.pending, warnings=rec.warnings)
+                handled=w.handled, pending=w.pending, queued=w.queued,
+                warnings=rec.warnings)
             self._changed.notify_all()

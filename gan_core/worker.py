@@ -24,17 +24,20 @@ from .errors import StoreError
 from .gan import Gan
 from .pacer import Pacer
 from .recorder import Recorder
+from .slots import SLOTS, Slots
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 30.0  # a crash loses at most this much training
+LINE_POLL_SECONDS = 0.5  # a run waiting for a training slot looks at its commands this often
 
 
 class Worker:
     def __init__(self, config: RunConfig, gan: Gan, recorder: Recorder, mail: Mailbox,
-                 publish: Callable[[], None]) -> None:
+                 publish: Callable[[], None], slots: Slots = SLOTS) -> None:
         self.config, self.gan, self.recorder, self.mail = config, gan, recorder, mail
-        self.publish = publish
+        self.publish, self.slots, self.run_id = publish, slots, recorder.store.run_id
+        self.queued = 0  # place in line for a training slot; 0: not waiting
         self.status, self.message, self.handled = "idle", "", 0
         self.elapsed, self.pace = 0.0, Pacer()
         self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
@@ -61,6 +64,8 @@ class Worker:
             self.publish()
             while not stop.is_set():
                 try:
+                    if not self.busy:
+                        self._leave_slot()  # before waiting for a command: others may train
                     orders = self.mail.take(self.handled,
                                             lambda: not (self.busy or stop.is_set()))
                     if orders is not None:
@@ -69,7 +74,7 @@ class Worker:
                         # drawn meanwhile must already see "running" to tick.
                         self._obey(orders)
                         self.publish()
-                    if not stop.is_set() and self.busy:
+                    if self.busy and not stop.is_set() and self._slot():
                         t0 = time.perf_counter()
                         self._train_call()
                         if self.busy and time.monotonic() - last_ckpt > CHECKPOINT_SECONDS:
@@ -92,10 +97,28 @@ class Worker:
         finally:
             self._finish()
 
+    def _slot(self) -> bool:
+        """Whether this run holds a training slot; if not, it waits in line a moment and
+        publishes its place when that changed."""
+        was = self.queued
+        self.queued = 0 if self.slots.acquire(self.run_id, LINE_POLL_SECONDS) \
+            else self.slots.position(self.run_id)
+        if self.queued != was:
+            self.publish()
+        return self.queued == 0
+
+    def _leave_slot(self) -> None:
+        self.slots.release(self.run_id)
+        if self.queued:
+            self.queued = 0
+            self.publish()
+
     def _finish(self) -> None:
-        """Save (unless the thread failed) and release the run folder, keeping the message
-        that says what happened first."""
+        """Save (unless the thread failed), give back the training slot and release the run
+        folder, keeping the message that says what happened first."""
         store = self.recorder.store
+        self.slots.release(self.run_id)
+        self.queued = 0
         try:
             if self.status != "error":
                 self.save()
