@@ -2,7 +2,6 @@
 import streamlit as st
 
 from gan_core import GanscopeError
-from gan_core.defaults import defaults_for
 from ui import forms, lessons, links, state
 from ui.labels import literal
 
@@ -17,11 +16,10 @@ first = st.container()  # opened from a link with settings (ui/links.py): its fo
 if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
              icon=":material/play_arrow:"):
     try:
-        trainer = state.runs().create(defaults_for("ring8", title="8-Gaussian ring"))
+        trainer = state.start_quick()
     except GanscopeError as exc:
         st.error(str(exc))
     else:
-        trainer.start()
         state.select(trainer.run_id)
         st.switch_page("pages/1_Train.py")
 

@@ -16,7 +16,7 @@ import tensorflow as tf
 from .config import RunConfig
 from .data import Dataset
 from .losses import LOSSES, LossSpec
-from .models import build_discriminator, build_generator
+from .models import SEEDING, build_discriminator, build_generator
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake",
            "d_grad_norm", "g_grad_norm")
@@ -37,9 +37,10 @@ class Gan:
         self.cfg = cfg
         self.images = data.kind == "images"
         self.shape = data.shape
-        keras.utils.set_random_seed(cfg.seed)
-        self.g = build_generator(cfg, self.shape, self.images)
-        self.d = build_discriminator(cfg, self.shape, self.images)
+        with SEEDING:  # the initial weights follow the seed, whatever other threads build
+            keras.utils.set_random_seed(cfg.seed)
+            self.g = build_generator(cfg, self.shape, self.images)
+            self.d = build_discriminator(cfg, self.shape, self.images)
         self.g_ema = None
         if cfg.ema > 0:
             self.g_ema = build_generator(cfg, self.shape, self.images)
@@ -63,6 +64,12 @@ class Gan:
         self._compiled: dict[tuple[str, str], tf.types.experimental.GenericFunction] = {}
 
     # ---- what a checkpoint holds ----------------------------------------------------------
+    def checkpoint_variables(self) -> list[tf.Variable]:
+        """Every variable training changes (models, optimizers, step, EMA copy)."""
+        models = [self.g, self.d] + ([self.g_ema] if self.g_ema is not None else [])
+        return [v for m in models for v in m.variables] + list(self.opt_g.variables) \
+            + list(self.opt_d.variables) + [self.global_step]
+
     def checkpoint(self) -> tf.train.Checkpoint:
         parts = dict(g=self.g, d=self.d, opt_g=self.opt_g, opt_d=self.opt_d, step=self.global_step,
                      rng=self.rng)

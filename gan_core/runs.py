@@ -40,9 +40,12 @@ class Runs:
         self._lock = threading.Lock()  # guards _runs; held while a run is built or opened
         self._runs: dict[str, Trainer] = {}
 
-    def create(self, cfg: RunConfig) -> Trainer:
-        """A new run (not started). Raises ConfigError / DatasetError for bad input."""
+    def create(self, cfg: RunConfig, owner: str | None = None) -> Trainer:
+        """A new run (not started), recorded as `owner`'s when given (see RunStore.owner).
+        Raises ConfigError / DatasetError for bad input."""
         trainer = Trainer(cfg, runs_dir=self.runs_dir)
+        if owner is not None:
+            trainer.store.write_owner(owner)
         with self._lock:
             self._runs[trainer.run_id] = trainer
         return trainer
@@ -129,6 +132,11 @@ class Runs:
     def config(self, run_id: str) -> RunConfig:
         trainer = self.live(run_id)
         return trainer.config if trainer is not None else RunStore(self._path(run_id)).config()
+
+    def owner(self, run_id: str) -> str | None:
+        """Whose run this is (the tag given to `create`), None when nobody's."""
+        trainer = self.live(run_id)
+        return (trainer.store if trainer is not None else RunStore(self._path(run_id))).owner()
 
     def metrics_csv(self, run_id: str) -> bytes | None:
         """metrics.csv as it is on disk (for a download), None before the first flush."""

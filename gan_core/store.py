@@ -129,6 +129,19 @@ class RunStore:
             raise StoreError(f"{path} is not a GANscope run folder (no config.json)")
         return cls(path)
 
+    def write_owner(self, owner: str) -> None:
+        """Who may control the run when the app has roles (an opaque tag, never a secret)."""
+        _atomic(self.path / "owner.json", lambda tmp: tmp.write_text(json.dumps({"owner": owner})))
+
+    def owner(self) -> str | None:
+        """The tag `write_owner` recorded; None when none was (or the file is unreadable:
+        then only the teacher controls the run)."""
+        try:
+            owner = json.loads((self.path / "owner.json").read_text()).get("owner")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return owner if isinstance(owner, str) and owner else None
+
     def config(self) -> RunConfig:
         """The run's config; StoreError naming the folder for anything malformed."""
         try:

@@ -21,13 +21,11 @@ import numpy as np
 
 from .commands import Mailbox
 from .config import RunConfig
-from .data import load_dataset
 from .errors import ConfigError, GanscopeError, StoreError
-from .gan import Gan
-from .observer import Observer
 from .recorder import Recorder
 from .run_state import RunState
 from .slots import SLOTS, Slots
+from .spares import SPARES, build
 from .store import RunStore
 from .worker import Worker
 
@@ -40,9 +38,8 @@ class Trainer:
     def __init__(self, config: RunConfig, runs_dir: Path | str | None = None,
                  store: RunStore | None = None, slots: Slots = SLOTS) -> None:
         self.config = config
-        self.data = load_dataset(config.dataset, config.data_std, config.seed)
-        self.gan = Gan(config, self.data)
-        self.observer = Observer(self.gan, self.data)
+        parts = SPARES.take(config) or build(config)  # built ahead, or now
+        self.data, self.gan, self.observer = parts.data, parts.gan, parts.observer
         self.store = store or RunStore.create(config, runs_dir)
         self.run_id = self.store.run_id
         self.recorder = Recorder(config, self.gan, self.observer, self.store)

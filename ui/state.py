@@ -5,7 +5,9 @@ import keras
 import streamlit as st
 
 from gan_core import GanscopeError, Trainer
+from gan_core.defaults import quick_start
 from gan_core.runs import Runs
+from gan_core.spares import SPARES
 
 
 def _keep_keras_session() -> None:
@@ -22,8 +24,19 @@ _keep_keras_session()
 
 @st.cache_resource
 def runs() -> Runs:
-    """One Runs per server process: every tab and every laptop sees the same runs."""
+    """One Runs per server process: every tab and every laptop sees the same runs. Its first
+    call (the server's first page) also starts compiling the one-click run ahead."""
+    SPARES.prepare(quick_start())
     return Runs()  # $GANSCOPE_RUNS or ./runs
+
+
+def start_quick() -> Trainer:
+    """Create and start the one-click run (on the spare compiled ahead when it is ready),
+    and prepare the next one. GanscopeError when it cannot start."""
+    trainer = runs().create(quick_start())
+    trainer.start()
+    SPARES.prepare(quick_start())
+    return trainer
 
 
 def select(run_id: str) -> None:
