@@ -30,3 +30,79 @@ def test_randomise_seeds_changes_both_seeds_and_keeps_the_interpolation(tiny, ki
     assert "Interpolation" in [h.value for h in at.subheader]
     after = path_shown()
     assert after and after != before  # the path drawn is the new seeds' path
+
+
+def _runs_page():
+    at = app("pages/5_Runs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_delete_deletes_the_chosen_run_says_so_and_asks_again(tiny):
+    from ui import state
+
+    a, b, c = (_with_run(tiny.replace(title=f"run {n}")) for n in "abc")
+    at = _runs_page()
+    at.multiselect(key="runs_cmp").set_value([a.run_id, c.run_id]).run()
+    at.selectbox(key="runs_target").select(b.run_id).run()
+    sure = next(x for x in at.checkbox if x.label == "Yes, delete it")
+    assert at.button(key="runs_delete").disabled
+    sure.check().run()
+    assert not at.button(key="runs_delete").disabled
+    at.button(key="runs_delete").click().run()
+    assert not at.exception, at.exception
+    assert sorted(r.run_id for r in state.runs().list()) == sorted([a.run_id, c.run_id])
+    assert [s.value for s in at.success] == [f"Deleted run b ({b.run_id})."]
+    # the box now shows another run: the confirmation was for the deleted one
+    assert at.selectbox(key="runs_target").value in (a.run_id, c.run_id)
+    assert [x.value for x in at.checkbox if x.label == "Yes, delete it"] == [False]
+    assert at.button(key="runs_delete").disabled
+    assert at.multiselect(key="runs_cmp").value == [a.run_id, c.run_id]  # unchanged
+    at.run()
+    assert not at.success  # said once
+
+
+def test_a_confirmation_is_for_one_run_only(tiny):
+    a, b = (_with_run(tiny.replace(title=f"run {n}")) for n in "ab")
+    at = _runs_page()
+    at.selectbox(key="runs_target").select(a.run_id).run()
+    next(x for x in at.checkbox if x.label == "Yes, delete it").check().run()
+    at.selectbox(key="runs_target").select(b.run_id).run()
+    assert [x.value for x in at.checkbox if x.label == "Yes, delete it"] == [False]
+    assert at.button(key="runs_delete").disabled
+
+
+def test_runs_page_selections_hold_while_the_runs_train(tiny):
+    # The browser sends back a selection as its option's label, and drops it once no option
+    # has that label any more: a label that changes while a run trains loses the selection
+    # (AppTest keeps it, so the labels themselves are checked).
+    from ui import state
+
+    still = _with_run(tiny.replace(title="still"))
+    moving = state.runs().create(tiny.replace(title="moving"))
+    moving.start()
+    assert moving.wait(lambda s: s.step > 0, timeout=300)
+    at = _runs_page()
+    at.multiselect(key="runs_cmp").set_value([still.run_id, moving.run_id]).run()
+    at.selectbox(key="runs_target").select(moving.run_id).run()
+    labels = at.multiselect(key="runs_cmp").options, at.selectbox(key="runs_target").options
+    shown = moving.state.step
+    assert moving.wait(lambda s: s.step > shown + 50, timeout=300)  # its step moved on
+    next(x for x in at.checkbox if x.label == "Yes, delete it").check().run()
+    assert (at.multiselect(key="runs_cmp").options, at.selectbox(key="runs_target").options) == labels
+    assert at.multiselect(key="runs_cmp").value == [still.run_id, moving.run_id]
+    assert at.selectbox(key="runs_target").value == moving.run_id
+    at.button(key="runs_delete").click().run()
+    assert [r.run_id for r in state.runs().list()] == [still.run_id]  # the one chosen
+
+
+def test_runs_page_captions_say_the_step_of_the_picture_shown(tiny):
+    from ui import state
+
+    t = state.runs().create(tiny.replace(snapshot_every=1_000_000))  # one picture: step 0's
+    t.start()
+    assert t.wait(lambda s: s.step > 100, timeout=300)
+    at = _runs_page()
+    assert t.state.snapshot.step == 0
+    captions = [c for i in at.get("image") for c in i.captions if t.run_id[-4:] in c]
+    assert captions == [f"{tiny.dataset} · {t.run_id[-4:]} · {tiny.loss} · step 0"]
