@@ -106,3 +106,39 @@ def test_runs_page_captions_say_the_step_of_the_picture_shown(tiny):
     assert t.state.snapshot.step == 0
     captions = [c for i in at.get("image") for c in i.captions if t.run_id[-4:] in c]
     assert captions == [f"{tiny.dataset} · {t.run_id[-4:]} · {tiny.loss} · step 0"]
+
+
+def test_the_sidebar_run_picker_never_shows_a_stale_state(tiny, runs_dir):
+    # The picker is drawn once per page, not live: a state in its labels ("training") stayed
+    # after the run paused or stopped, and a changed label loses the selection in the browser
+    # (see above). It names runs by what never changes; each page shows the run's state.
+    from gan_core.runs import Runs
+    from ui import state
+
+    reg = state.runs()
+    stopped, paused = _with_run(tiny.replace(title="stopped")), _with_run(tiny.replace(title="paused"))
+    stopped.stop()
+    elsewhere = Runs(reg.runs_dir).create(tiny.replace(title="from disk"))  # another process's
+    elsewhere.train(steps=30)
+    elsewhere.stop()
+    reg.get(elsewhere.run_id)  # reopened here
+    training = reg.create(tiny.replace(title="training"))
+    training.resume(until=5000)
+    training.start()
+    assert training.wait(lambda s: s.step > 0, timeout=300)
+    states = {r.title: r.status for r in reg.list()}  # what the engine says, at this moment
+    assert states == {"stopped": "stopped", "paused": "paused", "from disk": "paused",
+                      "training": "running"}
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = paused.run_id
+    at.run()
+    picker = at.sidebar.selectbox(key="run_pick")
+    labels = picker.options
+    assert sorted(labels) == sorted(f"{r.title} · {r.run_id[-4:]}" for r in reg.list())
+    assert picker.value == paused.run_id
+    assert training.wait(lambda s: s.status == "paused", timeout=300)  # at its budget
+    at.run()
+    assert at.sidebar.selectbox(key="run_pick").options == labels
+    assert [m.value for m in at.metric if m.label == "State"] == ["paused"]
+    at.sidebar.selectbox(key="run_pick").select(stopped.run_id).run()
+    assert [m.value for m in at.metric if m.label == "State"] == ["stopped"]
