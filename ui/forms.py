@@ -75,6 +75,7 @@ def new_run_form() -> Trainer | None:
                 Path(path).unlink(missing_ok=True)  # a refused upload is not kept
                 raise
             dataset = base.dataset  # the absolute path (defaults_for resolves it)
+            base = base.replace(title=upload.name)  # the file's own name, not the server's
         cfg = base.replace(dataset=dataset, model=model, loss=loss, lr_d=float(lr_d),
                            lr_g=float(lr_g), batch=int(batch), z_dim=int(z_dim), seed=int(seed),
                            pack=int(pack), title=title or base.title)

@@ -142,3 +142,24 @@ def test_the_sidebar_run_picker_never_shows_a_stale_state(tiny, runs_dir):
     assert [m.value for m in at.metric if m.label == "State"] == ["paused"]
     at.sidebar.selectbox(key="run_pick").select(stopped.run_id).run()
     assert [m.value for m in at.metric if m.label == "State"] == ["stopped"]
+
+
+def test_a_run_from_an_uploaded_file_is_titled_by_the_file_name(tmp_path):
+    import io
+
+    import numpy as np
+
+    from ui import state
+    from ui.forms import UPLOAD
+
+    blob = io.BytesIO()
+    np.savez(blob, x=np.random.default_rng(0).integers(0, 256, (64, 8, 8), dtype=np.uint8))
+    at = app("dashboard.py").run()
+    at.selectbox(key="new_dataset").select(UPLOAD).run()
+    at.file_uploader(key="new_upload").set_value(("my tiny faces.npz", blob.getvalue(),
+                                                  "application/octet-stream")).run()
+    [b for b in at.button if b.label == "Create and start"][0].click().run()
+    assert not at.exception, at.exception
+    [info] = state.runs().list()
+    assert info.title == "my tiny faces.npz"
+    assert "upload-" in info.dataset  # the data itself is kept under a generated name
