@@ -163,3 +163,13 @@ def test_a_run_from_an_uploaded_file_is_titled_by_the_file_name(tmp_path):
     [info] = state.runs().list()
     assert info.title == "my tiny faces.npz"
     assert "upload-" in info.dataset  # the data itself is kept under a generated name
+
+
+def test_streamlit_reads_the_toolbar_mode_that_hides_deploy():
+    from streamlit import config
+
+    config.get_config_options(force_reparse=True)  # from ./.streamlit/config.toml (ROOT)
+    try:
+        assert config.get_option("client.toolbarMode") == "viewer"
+    finally:
+        config.get_config_options(force_reparse=True)
