@@ -173,3 +173,15 @@ def test_streamlit_reads_the_toolbar_mode_that_hides_deploy():
         assert config.get_option("client.toolbarMode") == "viewer"
     finally:
         config.get_config_options(force_reparse=True)
+
+
+def test_the_entry_file_opens_home_and_lists_every_page():
+    from conftest import ROOT
+
+    at = app("dashboard.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "GANscope" and at.button(key="quick_start")
+    for page in sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")):
+        at.switch_page(page).run()  # refused unless st.navigation lists the page
+        assert not at.exception, at.exception
+        assert at.title[0].value.replace(" ", "_") in page, (page, at.title[0].value)

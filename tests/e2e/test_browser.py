@@ -147,3 +147,18 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     no_exception(page)
     settle(page)
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)
+
+
+NAV_LABELS = """() => [...document.querySelectorAll("[data-testid='stSidebarNav'] a")].map(a => {
+  const label = a.cloneNode(true);  // the link's text without its icon's ligature name
+  label.querySelectorAll('[data-testid=stIconMaterial]').forEach(i => i.remove());
+  return label.innerText.trim(); })"""
+
+
+def test_home_comes_first_in_the_sidebar_and_every_page_keeps_its_url(server, browser):
+    page = new_page(browser)
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page at /{path}")
+        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES]
+        no_exception(page)
