@@ -1,7 +1,11 @@
 """GANscope: `streamlit run dashboard.py`. The pages, in the sidebar's order, with Home first."""
 import streamlit as st
 
-st.set_page_config(page_title="GANscope", layout="wide")
+from ui import layout
+
+# Set before the navigation, so the browser never takes a page's icon for the tab's: it would
+# fetch a Material icon from fonts.gstatic.com (fails offline). Streamlit serves this picture.
+st.set_page_config(page_title="GANscope", page_icon=layout.favicon(), layout="wide")
 # Icons in the sidebar come from Streamlit's bundled Material Symbols font (no download). The
 # URLs are the pages' file names without the number, as before: /Train, /2D_Lab, ...
 PAGES = [st.Page("home.py", title="Home", icon=":material/home:", default=True),

@@ -5,7 +5,7 @@ from gan_core import GanscopeError
 from gan_core.defaults import defaults_for
 from ui import forms, lessons, state
 
-st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
+st.set_page_config(page_title="GANscope", layout="wide")
 st.title("GANscope")
 st.markdown("Watch a generative adversarial network learn: a generator makes samples, a "
             "discriminator judges them, and you see every step of their game. "

@@ -6,7 +6,7 @@ from gan_core import Snapshot, latent
 from gan_core.views import pillow_images, plotly_charts
 from ui import state
 
-st.set_page_config(page_title="Latent explorer · GANscope", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Latent explorer · GANscope", layout="wide")
 st.title("Latent explorer")
 trainer = state.need_run()
 cfg, snap = trainer.config, trainer.state

@@ -12,7 +12,7 @@ from gan_core.views import pillow_images, plotly_charts, style
 from gan_core.views.pillow_charts import jpeg, overlay_image
 from ui import lessons, live, state
 
-st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
+st.set_page_config(page_title="Runs · GANscope", layout="wide")
 st.title("Runs")
 THUMB = 320  # pixels: the compared runs' latest samples
 reg = state.runs()
