@@ -36,6 +36,8 @@ if made is not None:
     st.switch_page("pages/1_Train.py")
 
 st.subheader("Runs")
+# An emoji (a green dot) was a box where no emoji font is installed
+BADGES = {"running": ("green", ":material/play_arrow:"), "error": ("red", ":material/error:")}
 runs, skipped = state.runs().scan()
 state.skipped_note(skipped)
 if not runs:
@@ -44,7 +46,8 @@ for info in runs[:30]:
     c = st.columns([4, 2, 2, 1])
     c[0].markdown(f"**{info.title}** · `{info.run_id}`")
     c[1].write(f"{info.loss} · step {info.step:,}")
-    c[2].write(("🟢 " if info.status == "running" else "") + info.status)
+    badge = BADGES.get(info.status, ("gray", None))  # Streamlit's badge, its icon font bundled
+    c[2].badge(info.status, color=badge[0], icon=badge[1])
     if c[3].button("Open", key=f"open_{info.run_id}"):
         state.select(info.run_id)
         st.switch_page("pages/1_Train.py")

@@ -185,3 +185,19 @@ def test_the_entry_file_opens_home_and_lists_every_page():
         at.switch_page(page).run()  # refused unless st.navigation lists the page
         assert not at.exception, at.exception
         assert at.title[0].value.replace(" ", "_") in page, (page, at.title[0].value)
+
+
+def test_home_shows_each_run_state_as_a_badge_drawn_without_an_emoji_font(tiny):
+    from ui import state
+
+    paused = _with_run(tiny.replace(title="paused"))
+    running = state.runs().create(tiny.replace(title="running"))
+    running.start()
+    assert running.wait(lambda s: s.step > 0, timeout=300)
+    at = app("dashboard.py").run()
+    assert not at.exception, at.exception
+    said = [m.value for m in at.markdown]
+    assert ":green-badge[:material/play_arrow: running]" in said  # Streamlit's own badge
+    assert ":gray-badge[paused]" in said
+    assert not [m for m in said if "🟢" in m]  # a box where no emoji font is installed
+    assert paused.state.status == "paused"
