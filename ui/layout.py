@@ -43,4 +43,4 @@ def favicon() -> Image.Image:
     for k in range(8):
         x, y = centre + ring * math.cos(k * math.pi / 4), centre + ring * math.sin(k * math.pi / 4)
         draw.ellipse([x - dot, y - dot, x + dot, y + dot], fill=ORANGE)
-    return img.resize((size, size), Image.LANCZOS)
+    return img.resize((size, size), Image.Resampling.LANCZOS)
