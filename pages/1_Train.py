@@ -6,7 +6,7 @@ from gan_core.views import pillow_images, style
 from ui import links, live, state
 from ui.labels import literal
 
-st.set_page_config(page_title="Train · GANscope", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="Train · GANscope", layout="wide")
 st.title("Train")
 trainer = state.need_run()
 cfg = trainer.config

@@ -5,7 +5,7 @@ from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
 from ui import layout, live, state
 
-st.set_page_config(page_title="2D Lab · GANscope", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
 trainer = state.need_run()
 if trainer.data.kind != "points":

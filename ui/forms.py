@@ -80,7 +80,8 @@ def new_run_form() -> Trainer | None:
                 Path(path).unlink(missing_ok=True)  # a refused upload is not kept
                 raise
             dataset = base.dataset  # the absolute path (defaults_for resolves it)
-        cfg = base.replace(dataset=dataset, **values)
+            base = base.replace(title=upload.name)  # the file's own name, not the server's
+        cfg = base.replace(dataset=dataset, **{**values, "title": values["title"] or base.title})
         with st.spinner("Loading data and building the models…"):
             trainer = state.runs().create(cfg)
     except GanscopeError as exc:

@@ -68,9 +68,11 @@ def run_picker() -> Trainer | None:
     infos = runs().list()
     if infos:
         ids = [r.run_id for r in infos]
-        # A training run's step would be stale in a box drawn once per page: say "training".
-        names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · " + (
-            "training" if r.status == "running" else f"step {r.step:,} · {r.status}") for r in infos}
+        # Only what never changes: the box is drawn once per page, so a step or a state in it
+        # went stale ("training" for a run paused since), and the browser knows the chosen
+        # option by its label, so a label that changed lost the choice. The Train page (live)
+        # and the home page's run list say the state.
+        names = {r.run_id: f"{r.title} · {r.run_id[-4:]}" for r in infos}
         index = ids.index(trainer.run_id) if trainer and trainer.run_id in ids else 0
         chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
         if trainer is None or chosen != trainer.run_id:

@@ -147,3 +147,46 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     no_exception(page)
     settle(page)
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)
+
+
+NAV_LABELS = """() => [...document.querySelectorAll("[data-testid='stSidebarNav'] a")].map(a => {
+  const label = a.cloneNode(true);  // the link's text without its icon's ligature name
+  label.querySelectorAll('[data-testid=stIconMaterial]').forEach(i => i.remove());
+  return label.innerText.trim(); })"""
+
+
+def test_home_comes_first_in_the_sidebar_and_every_page_keeps_its_url(server, browser):
+    page = new_page(browser)
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page at /{path}")
+        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES]
+        no_exception(page)
+
+
+def test_nothing_is_fetched_from_another_host_and_deploy_is_hidden(server, browser):
+    """A class may have no internet: every request a page makes goes to the app's own server
+    (no web font, icon or emoji picture from a CDN), on every page with a run to draw."""
+    from urllib.parse import urlsplit
+
+    here = urlsplit(server).netloc
+    elsewhere: list[str] = []
+    page = new_page(browser)
+    page.on("request", lambda r: elsewhere.append(r.url)
+            if urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(r.url).netloc != here else None)
+    page.goto(server)
+    page.get_by_role("button", name="Start the 8-Gaussian ring").click()
+    until(page, heading("Train") + " && " + count_at_least(IMAGES, 4), "the Train page, training")
+    page.locator(".st-key-ctl_pause button").click()  # still pages draw interactive charts
+    until(page, "/paused/.test(document.body.innerText)", "the run paused")
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page")
+        settle(page)
+        no_exception(page)
+        assert page.locator("[data-testid='stAppDeployButton']").count() == 0
+        icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
+        assert icon.startswith(f"{server}/media/"), icon  # the app's own picture
+    assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu stays
+    assert elsewhere == []
