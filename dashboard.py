@@ -1,7 +1,7 @@
 """GANscope: `streamlit run dashboard.py`. The pages, in the sidebar's order, with Home first."""
 import streamlit as st
 
-from ui import layout
+from ui import layout, roles
 
 # Set before the navigation, so the browser never takes a page's icon for the tab's: it would
 # fetch a Material icon from fonts.gstatic.com (fails offline). Streamlit serves this picture.
@@ -15,4 +15,6 @@ PAGES = [st.Page("home.py", title="Home", icon=":material/home:", default=True),
          st.Page("pages/4_Latent_explorer.py", icon=":material/explore:"),
          st.Page("pages/5_Runs.py", icon=":material/folder_open:"),
          st.Page("pages/6_Mode_collapse.py", icon=":material/stethoscope:")]
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+roles.sign_in_box()  # in every page's sidebar, when a teacher key is set
+page.run()

@@ -1,16 +1,18 @@
 """Home: what GANscope is, a one-click start, lessons, a new-run form and the list of runs."""
 import streamlit as st
 
-from gan_core import GanscopeError
-from ui import forms, lessons, links, state
-from ui.labels import literal
-
 st.set_page_config(page_title="GANscope", layout="wide")
 st.title("GANscope")
 st.markdown("Watch a generative adversarial network learn: a generator makes samples, a "
             "discriminator judges them, and you see every step of their game. "
             "Start the 8-Gaussian ring below, then watch for **mode collapse**: the generator "
             "covering only some of the modes.")
+# Drawn before TensorFlow is imported: a server's first page used to stay blank for the
+# ~3-7 s that takes (bench/fast_start.py). The imports below are each module's once.
+with st.spinner("Starting TensorFlow…"):
+    from gan_core import GanscopeError
+    from ui import forms, lessons, links, state
+    from ui.labels import literal
 first = st.container()  # opened from a link with settings (ui/links.py): its form comes first
 
 if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",

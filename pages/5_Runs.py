@@ -10,7 +10,7 @@ from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.gan import METRICS
 from gan_core.views import pillow_images, plotly_charts, style
 from gan_core.views.pillow_charts import jpeg, overlay_image
-from ui import lessons, live, state
+from ui import lessons, live, roles, state
 
 st.set_page_config(page_title="Runs · GANscope", layout="wide")
 st.title("Runs")
@@ -117,6 +117,9 @@ if chosen:
 def delete(run_id: str) -> None:
     """The Delete button's callback: it runs before the page is drawn again, so the page
     that follows no longer lists the run and says what was deleted."""
+    if roles.on() and not roles.may_control(reg.owner(run_id)):  # checked again at the act
+        st.session_state["runs_deleted"] = "Not deleted: " + roles.controller_note(reg.owner(run_id))
+        return
     title = next(r.title for r in runs if r.run_id == run_id)
     reg.delete(run_id)
     if st.session_state.get("run_id") == run_id:  # this tab followed it: forget it
@@ -134,7 +137,10 @@ c = st.columns(4)
 if c[0].button("Open on Train", key="runs_open"):
     state.select(target)
     st.switch_page("pages/1_Train.py")
-if c[1].button("Resume training", key="runs_resume"):
+allowed = roles.may_control(reg.owner(target)) if roles.on() else True
+if not allowed:
+    st.caption(roles.controller_note(reg.owner(target)))
+if c[1].button("Resume training", key="runs_resume", disabled=not allowed):
     try:
         t = reg.get(target)
         t.start(paused=True)
@@ -163,5 +169,6 @@ with c[2]:
 with c[3]:
     # One confirmation per run: picking another run (or the box moving on after a delete)
     # shows an unticked box, so a tick never carries over to a run it was not given for.
-    sure = st.checkbox("Yes, delete it", key=f"runs_sure_{target}")
-    st.button("Delete", disabled=not sure, key="runs_delete", on_click=delete, args=(target,))
+    sure = st.checkbox("Yes, delete it", key=f"runs_sure_{target}", disabled=not allowed)
+    st.button("Delete", disabled=not (sure and allowed), key="runs_delete", on_click=delete,
+              args=(target,))

@@ -12,7 +12,7 @@ from gan_core.config import MODELS
 from gan_core.data import DATASETS
 from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
-from ui import links, state
+from ui import links, roles, state
 from ui.labels import LABELS, said
 
 UPLOAD = "(my own file…)"
@@ -83,7 +83,7 @@ def new_run_form() -> Trainer | None:
             base = base.replace(title=upload.name)  # the file's own name, not the server's
         cfg = base.replace(dataset=dataset, **{**values, "title": values["title"] or base.title})
         with st.spinner("Loading data and building the models…"):
-            trainer = state.runs().create(cfg)
+            trainer = state.runs().create(cfg, owner=roles.new_run_owner())
     except GanscopeError as exc:
         st.error(said(exc))
         return None

@@ -6,7 +6,7 @@ import streamlit as st
 
 from gan_core import GanscopeError, Trainer
 from gan_core.lessons import LESSONS, judge, parse_tag, settings_beside
-from ui import live, state
+from ui import live, roles, state
 
 COLUMNS = 3
 
@@ -19,7 +19,7 @@ def start(name: str) -> list[str]:
     for run in lesson.runs:
         cfg = run.make(0).replace(title=f"{lesson.title}: {run.label}",
                                   lesson=lesson.tag(name, run))
-        trainer = state.runs().create(cfg)
+        trainer = state.runs().create(cfg, owner=roles.new_run_owner())
         trainer.start(paused=True)
         trainer.resume(until=run.steps)
         # The page opened next must see it training, or its live views would not tick.

@@ -15,10 +15,12 @@ import hmac
 import os
 import secrets
 import threading
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from gan_core import Trainer
+if TYPE_CHECKING:  # the router draws the sign-in box before TensorFlow is imported
+    from gan_core import Trainer
 
 ENV = "GANSCOPE_TEACHER_KEY"
 COOKIE = "ganscope_viewer"
@@ -131,11 +133,17 @@ def sign_in_box() -> None:
                 _teachers().discard(owner_tag())
                 st.rerun()
             return
-        with st.form("teacher_in", clear_on_submit=True, border=False):
-            given = st.text_input("Teacher key", type="password", key="teacher_key_input")
-            if st.form_submit_button("Sign in"):
-                if key_matches(given, key):
-                    _teachers().add(owner_tag())
-                    st.rerun()
-                else:
-                    st.error("That is not the teacher key.")
+        st.text_input("Teacher key", type="password", key="teacher_key_input")
+        st.button("Sign in", key="teacher_in", on_click=_sign_in, args=(key,))
+        if st.session_state.pop("_teacher_refused", False):
+            st.error("That is not the teacher key.")
+
+
+def _sign_in(key: str) -> None:
+    """The Sign in button's callback: the typed key is compared, then cleared from the box."""
+    given = st.session_state.get("teacher_key_input", "")
+    st.session_state["teacher_key_input"] = ""
+    if key_matches(given, key):
+        _teachers().add(owner_tag())
+    else:
+        st.session_state["_teacher_refused"] = True

@@ -8,6 +8,7 @@ from gan_core import GanscopeError, Trainer
 from gan_core.defaults import quick_start
 from gan_core.runs import Runs
 from gan_core.spares import SPARES
+from ui import roles
 
 
 def _keep_keras_session() -> None:
@@ -33,7 +34,7 @@ def runs() -> Runs:
 def start_quick() -> Trainer:
     """Create and start the one-click run (on the spare compiled ahead when it is ready),
     and prepare the next one. GanscopeError when it cannot start."""
-    trainer = runs().create(quick_start())
+    trainer = runs().create(quick_start(), owner=roles.new_run_owner())
     trainer.start()
     SPARES.prepare(quick_start())
     return trainer
