@@ -167,3 +167,27 @@ def test_an_image_snapshot_is_kept_as_it_is():
     snap = Snapshot(5, grid=np.zeros((8, 8, 1), np.uint8), metrics={"fcd": 1.0})
     assert compact(snap) is snap
 
+
+def test_a_lessons_replay_plays_its_runs_together_under_the_lessons_names(tmp_path):
+    from gan_core.lessons import LESSONS
+    from gan_core.lessons.recording import RECORDINGS, read_index
+
+    runs = Runs(tmp_path / "runs")
+    replays = runs.replay_lesson("d-too-strong")  # the shipped recording: two digits runs
+    lesson = LESSONS.get("d-too-strong")
+    assert set(replays) == {"strong D", "balanced"}
+    strong, balanced = replays["strong D"], replays["balanced"]
+    assert strong.playhead is balanced.playhead and strong.playhead.now().playing
+    assert strong.config.lesson == "d-too-strong/strong D"
+    assert strong.config.title == f"{lesson.title}: strong D"
+    assert strong.config.replace(title="", lesson="") == lesson.runs[0].make(0)
+    assert runs.lesson_runs("d-too-strong") == replays  # the home card finds them
+    strong.playhead.seek(3000)
+    assert strong.state.step == balanced.state.step == 3000
+    again = runs.replay_lesson("collapse-digits")  # the same recorded pair, opened once
+    assert again["strong D"].recording is strong.recording
+    assert again["strong D"].config.lesson == "collapse-digits/strong D"
+    assert set(read_index(RECORDINGS)["collapse-digits"].runs.values()) == {
+        r.recording.store.run_id for r in again.values()}
+    with pytest.raises(StoreError, match="no recording"):
+        runs.replay_lesson("mode-hopping", tmp_path)
