@@ -119,7 +119,8 @@ class Position:
 
 class Playhead:
     """Where a replay is and how fast it moves. While playing, the position follows `clock`
-    and stops at `end`. Thread-safe: every tab watching the replay moves the same playhead."""
+    and stops at `end`. `recorded`: the speed it starts at, the recording's own (1x).
+    Thread-safe: every tab watching the replay moves the same playhead."""
 
     def __init__(self, end: int, speed: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.end = max(0, int(end))
@@ -127,7 +128,7 @@ class Playhead:
         self._lock = threading.Lock()  # guards everything below
         self._at = 0.0  # the position at _since (playing), or now (still)
         self._since: float | None = None  # clock time playing started from _at; None: still
-        self._speed = _speed(speed)
+        self._speed = self.recorded = _speed(speed)
         self._moves = 0  # seeks, plays and pauses so far: a jump back still changes version
 
     def now(self) -> Position:

@@ -28,7 +28,7 @@ def sidebar(replay: Replay) -> None:
 
 def _controls(replay: Replay, playing: bool) -> None:
     head = replay.playhead
-    rate = replay.recording.rate or 1.0
+    rate = head.recorded  # 1x: the steps per second the lesson's runs trained at
 
     def toggle() -> None:
         head.pause() if head.now().playing else head.play()

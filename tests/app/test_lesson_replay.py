@@ -88,7 +88,7 @@ def test_replay_from_the_home_card_to_the_train_page():
     assert sidebar_line(at) == "**Replay** · step 4,000 of 5,000"
     # speed: a multiple of the recorded steps per second
     at.sidebar.selectbox(key="replay_speed").select(16.0).run()
-    assert head.now().speed == pytest.approx(16 * replay.recording.rate)
+    assert head.now().speed == pytest.approx(16 * replay.recording.rate)  # one run: its rate
     # play: it moves and the page says so; pause: it stays
     at.sidebar.button(key="replay_play").click().run()
     assert head.now().playing and at.metric[3].value == "playing"

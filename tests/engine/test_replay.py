@@ -178,6 +178,8 @@ def test_a_lessons_replay_plays_its_runs_together_under_the_lessons_names(tmp_pa
     assert set(replays) == {"strong D", "balanced"}
     strong, balanced = replays["strong D"], replays["balanced"]
     assert strong.playhead is balanced.playhead and strong.playhead.now().playing
+    # 1x: the slower of the two as recorded, so neither plays faster than it trained
+    assert strong.playhead.recorded == min(strong.recording.rate, balanced.recording.rate)
     assert strong.config.lesson == "d-too-strong/strong D"
     assert strong.config.title == f"{lesson.title}: strong D"
     assert strong.config.replace(title="", lesson="") == lesson.runs[0].make(0)
