@@ -31,7 +31,7 @@ class RunState:
     run_id: str
     config: RunConfig
     step: int
-    status: str  # "idle" | "running" | "paused" | "stopped" | "error"
+    status: str  # "idle" | "running" | "paused" | "stopped" | "error"; a replay: "playing" | "replay"
     message: str  # why the run paused or failed; "" when all is well
     elapsed: float  # seconds spent training
     steps_per_sec: float
@@ -52,12 +52,14 @@ class RunState:
 
     @property
     def training(self) -> bool:
-        return self.status == "running"
+        """The run moves on by itself: it trains, or its replay plays (gan_core/replay.py).
+        Live views tick while this holds."""
+        return self.status in ("running", "playing")
 
     @property
     def busy(self) -> bool:
-        """Training, or running the steps a step command asked for."""
-        return self.status == "running" or self.pending > 0
+        """Training (or playing), or running the steps a step command asked for."""
+        return self.training or self.pending > 0
 
     def diagnostics(self) -> dict[str, np.ndarray]:
         """Per-snapshot diagnostic series: {"step": [...], name: [...]} for numeric values."""

@@ -6,9 +6,9 @@ import streamlit as st
 
 from gan_core import GanscopeError, Trainer
 from gan_core.defaults import quick_start
-from gan_core.runs import Runs
+from gan_core.runs import Run, Runs
 from gan_core.spares import SPARES
-from ui import roles
+from ui import replay, roles
 
 
 def _keep_keras_session() -> None:
@@ -45,8 +45,10 @@ def select(run_id: str) -> None:
     st.query_params["run"] = run_id  # survives a reload: the page re-attaches to the run
 
 
-def current() -> Trainer | None:
-    """The run this tab follows: chosen here, named in the URL, or the newest run."""
+def current(controls: bool = True) -> Run | None:
+    """The run this tab follows: chosen here, named in the URL, or the newest run. A replay's
+    controls go in the sidebar here (unless `controls` is False: the caller draws them), so
+    every page showing a replay has them."""
     run_id = st.session_state.get("run_id") or st.query_params.get("run")
     reg = runs()
     if not run_id:
@@ -60,12 +62,15 @@ def current() -> Trainer | None:
         st.warning(f"Could not open run {run_id}: {exc}")
         return None
     select(run_id)
+    if controls and replay.is_replay(trainer):
+        replay.sidebar(trainer)
     return trainer
 
 
-def run_picker() -> Trainer | None:
-    """A sidebar box to switch runs; returns the selected trainer."""
-    trainer = current()
+def run_picker() -> Run | None:
+    """A sidebar box to switch runs (and a replay's controls under it); returns the selected
+    trainer."""
+    trainer = current(controls=False)
     infos = runs().list()
     if infos:
         ids = [r.run_id for r in infos]
@@ -83,6 +88,8 @@ def run_picker() -> Trainer | None:
             except GanscopeError as exc:
                 st.warning(f"Could not open run {chosen}: {exc}")
                 return None
+    if replay.is_replay(trainer):
+        replay.sidebar(trainer)
     return trainer
 
 
@@ -93,7 +100,7 @@ def skipped_note(skipped: list[str]) -> None:
                    + "; ".join(skipped[:3]) + (" ..." if len(skipped) > 3 else ""))
 
 
-def need_run() -> Trainer:
+def need_run() -> Run:
     """The current run, or a message and a stop when there is none yet."""
     trainer = run_picker()
     if trainer is None:

@@ -190,3 +190,29 @@ def test_nothing_is_fetched_from_another_host_and_deploy_is_hidden(server, brows
         assert icon.startswith(f"{server}/media/"), icon  # the app's own picture
     assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu stays
     assert elsewhere == []
+
+
+def test_a_lesson_replays_at_once_and_plays_on_the_train_page_and_the_2d_lab(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page(browser)
+    page.goto(server)
+    replay = page.locator(".st-key-lesson_replay_collapse-ring button").first
+    replay.wait_for()
+    replay.click()
+    until(page, heading("Mode collapse"), "the Mode collapse page")
+    until(page, "/Replay · step [1-9]/.test(document.body.innerText)", "the replay playing")
+    for name in ("Train", "2D Lab"):
+        page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
+        until(page, heading(name), f"the {name} page")
+        first = page.locator(".st-key-replay_at [data-testid='stSliderThumbValue']").inner_text()
+        # the playhead moves on by itself: the slider and the page's views follow it
+        until(page, "document.querySelector(\".st-key-replay_at [data-testid='stSliderThumbValue']\")"
+              f".innerText.replace(/,/g, '') - {int(first.replace(',', ''))} >= 200",
+              f"the {name} page's replay 200 steps on")
+        no_exception(page)
+        page.screenshot(path=SHOTS / f"9_replay_{name.replace(' ', '_').lower()}.png",
+                        full_page=True)
+    page.locator(".st-key-replay_play button").first.click()  # pause: the sidebar says Play
+    until(page, "[...document.querySelectorAll('.st-key-replay_play button')]"
+                ".some(b => b.innerText.includes('Play'))", "the replay paused")
+    no_exception(page)
