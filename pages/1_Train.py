@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import links, live, replay, state
+from ui import links, live, replay, roles, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", layout="wide")
@@ -19,6 +19,8 @@ if notes:  # what the loader skipped or changed in the user's data (also printed
         st.markdown("\n".join(f"- {line}" for line in notes))
 if replay.is_replay(trainer):  # a recording: its controls are in the sidebar
     st.caption(replay.NOTE)
+elif not roles.may_control_run(trainer):  # roles on, and not this browser's run
+    st.caption(roles.controller_note(trainer.store.owner()))
 else:
     live.controls(trainer)
     live.hparams(trainer)

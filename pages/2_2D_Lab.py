@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from ui import layout, live, replay, state
+from ui import layout, live, replay, roles, state
 
 st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
@@ -14,6 +14,8 @@ if trainer.data.kind != "points":
     st.stop()
 if replay.is_replay(trainer):  # a recording: its controls are in the sidebar
     st.caption(replay.NOTE)
+elif not roles.may_control_run(trainer):  # roles on, and not this browser's run
+    st.caption(roles.controller_note(trainer.store.owner()))
 else:
     live.controls(trainer)
 VIEWS = {"real": "real data", "fake": "generated", "heatmap": "discriminator heatmap",

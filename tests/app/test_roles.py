@@ -94,3 +94,21 @@ def test_the_teacher_key_signs_in_controls_everything_and_is_never_shown(tiny, m
     assert not any(KEY in text for text in _texts(at))
     again = _runs_page_as("c" * 32, alices.run_id)  # a reload of the teacher's browser
     assert _may_delete(again)
+
+
+def test_the_train_page_shows_controls_only_to_who_controls_the_run(tiny, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_TEACHER_KEY", KEY)
+    alices = _run(tiny, "alice's", owner=tag(ALICE))
+    for viewer, controls in ((ALICE, True), (BOB, False)):
+        for page in ("pages/1_Train.py", "pages/2_2D_Lab.py"):
+            at = app(page)
+            at.session_state["_viewer_id"] = viewer
+            at.query_params["run"] = alices.run_id
+            at.run()
+            assert not at.exception, at.exception
+            keys = {b.key for b in at.button}
+            assert ("ctl_pause" in keys and "ctl_stop" in keys) == controls, (viewer, page)
+            if page.endswith("Train.py"):  # the live settings' Apply
+                assert ("hp_apply" in keys) == controls, viewer
+            if not controls:
+                assert any("Another student's run" in c.value for c in at.caption)
