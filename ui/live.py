@@ -12,6 +12,7 @@ import streamlit as st
 
 from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
+from gan_core.slots import SLOTS
 from gan_core.views import plotly_charts
 from gan_core.views.pillow_charts import curve_jpeg
 from ui.labels import said
@@ -166,9 +167,13 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
     c[0].metric("Step", f"{snap.step:,}")
     c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
     c[2].metric("Training time", f"{snap.elapsed:,.0f} s")
-    c[3].metric("State", snap.status)
+    c[3].metric("State", f"queued #{snap.queued}" if snap.queued else snap.status)
     if note:
         st.caption(note)
+    if snap.queued:
+        st.info(f"Waiting for a training slot: {snap.queued} run(s) ahead in line, counting "
+                f"this one. It starts by itself when a run pauses or stops "
+                f"(at most {SLOTS.size} train at once on this server).")
     if snap.status == "error":
         st.error(snap.message)
     elif snap.message:

@@ -1,4 +1,5 @@
-"""Roles: off without a teacher key; with one, students control only their own runs."""
+"""A class on one server: roles (off without a teacher key; with one, students control only
+their own runs) and runs waiting for a training slot."""
 import hashlib
 
 from test_pages import app, isolated_runs  # noqa: F401  (isolated_runs: autouse)
@@ -112,3 +113,27 @@ def test_the_train_page_shows_controls_only_to_who_controls_the_run(tiny, monkey
                 assert ("hp_apply" in keys) == controls, viewer
             if not controls:
                 assert any("Another student's run" in c.value for c in at.caption)
+
+
+def test_a_run_waiting_for_a_training_slot_says_its_place(tiny):
+    from gan_core.slots import SLOTS, default_size
+    from ui import state
+
+    SLOTS.resize(1)
+    try:
+        first = state.runs().create(tiny)
+        first.start()
+        assert first.wait(lambda s: s.step > 0, timeout=300)
+        second = state.runs().create(tiny.replace(seed=1))
+        second.start()
+        assert second.wait(lambda s: s.queued == 1, timeout=300)
+        at = app("pages/1_Train.py")
+        at.query_params["run"] = second.run_id
+        at.run()
+        assert not at.exception, at.exception
+        assert "queued #1" in [m.value for m in at.metric]
+        assert any("Waiting for a training slot" in i.value for i in at.info)
+        first.pause()
+        assert second.wait(lambda s: s.step > 0 and not s.queued, timeout=300)
+    finally:
+        SLOTS.resize(default_size())
