@@ -1,50 +1,20 @@
-"""GANscope home: what it is, a one-click start, a new-run form and the list of runs."""
+"""GANscope: `streamlit run dashboard.py`. The pages, in the sidebar's order, with Home first."""
 import streamlit as st
 
-from gan_core import GanscopeError
-from gan_core.defaults import defaults_for
-from ui import forms, lessons, state
+from ui import layout, roles
 
-st.set_page_config(page_title="GANscope", page_icon="🔭", layout="wide")
-st.title("GANscope")
-st.markdown("Watch a generative adversarial network learn: a generator makes samples, a "
-            "discriminator judges them, and you see every step of their game. "
-            "Start the 8-Gaussian ring below, then watch for **mode collapse**: the generator "
-            "covering only some of the modes.")
-
-if st.button("Start the 8-Gaussian ring", type="primary", key="quick_start",
-             icon=":material/play_arrow:"):
-    try:
-        trainer = state.runs().create(defaults_for("ring8", title="8-Gaussian ring"))
-    except GanscopeError as exc:
-        st.error(str(exc))
-    else:
-        trainer.start()
-        state.select(trainer.run_id)
-        st.switch_page("pages/1_Train.py")
-
-st.subheader("Lessons")
-st.caption("Each lesson starts ready-made runs that show one GAN phenomenon, trains them to the "
-           "step budget its claim is checked at (`python -m gan_core lessons --verify`), and "
-           "opens the page to watch.")
-lessons.cards()
-
-st.subheader("New run")
-made = forms.new_run_form()
-if made is not None:
-    state.select(made.run_id)
-    st.switch_page("pages/1_Train.py")
-
-st.subheader("Runs")
-runs, skipped = state.runs().scan()
-state.skipped_note(skipped)
-if not runs:
-    st.caption("No runs yet. Runs are saved under the runs folder as they train.")
-for info in runs[:30]:
-    c = st.columns([4, 2, 2, 1])
-    c[0].markdown(f"**{info.title}** · `{info.run_id}`")
-    c[1].write(f"{info.loss} · step {info.step:,}")
-    c[2].write(("🟢 " if info.status == "running" else "") + info.status)
-    if c[3].button("Open", key=f"open_{info.run_id}"):
-        state.select(info.run_id)
-        st.switch_page("pages/1_Train.py")
+# Set before the navigation, so the browser never takes a page's icon for the tab's: it would
+# fetch a Material icon from fonts.gstatic.com (fails offline). Streamlit serves this picture.
+st.set_page_config(page_title="GANscope", page_icon=layout.favicon(), layout="wide")
+# Icons in the sidebar come from Streamlit's bundled Material Symbols font (no download). The
+# URLs are the pages' file names without the number, as before: /Train, /2D_Lab, ...
+PAGES = [st.Page("home.py", title="Home", icon=":material/home:", default=True),
+         st.Page("pages/1_Train.py", icon=":material/model_training:"),
+         st.Page("pages/2_2D_Lab.py", icon=":material/scatter_plot:"),
+         st.Page("pages/3_Evolution.py", icon=":material/movie:"),
+         st.Page("pages/4_Latent_explorer.py", icon=":material/explore:"),
+         st.Page("pages/5_Runs.py", icon=":material/folder_open:"),
+         st.Page("pages/6_Mode_collapse.py", icon=":material/stethoscope:")]
+page = st.navigation(PAGES)
+roles.sign_in_box()  # in every page's sidebar, when a teacher key is set
+page.run()

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import Dataset
+from .models import SEEDING
 
 HOLDOUT = 0.2  # share of the data kept out of training to report accuracy
 # One worker: two runs of the same dataset wait for one training, and the second reads the cache.
@@ -103,8 +104,9 @@ def _load_or_train(data: Dataset, stem: Path, epochs: int) -> Classifier:
         order = rng.permutation(len(data.pool))
         cut = int(len(order) * (1 - HOLDOUT))
         x, y = data.to_model(data.pool), labels
-        keras.utils.set_random_seed(0)
-        model = _build(data.shape, n_classes)
+        with SEEDING:
+            keras.utils.set_random_seed(0)
+            model = _build(data.shape, n_classes)
         model.compile(keras.optimizers.Adam(1e-3),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])

@@ -7,6 +7,7 @@
     python -m gan_core eval RUN_DIR [--json]
     python -m gan_core export RUN_DIR [--gif FILE] [--generator FILE.keras] [--csv FILE]
     python -m gan_core lessons [--verify [--seeds N] [--quick] [--only NAME ...] [--runs-dir DIR]]
+    python -m gan_core lessons --record [--only NAME ...] [--out DIR] [--steps N]
 """
 from __future__ import annotations
 
@@ -50,13 +51,20 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--gif")
     x.add_argument("--generator")
     x.add_argument("--csv")
-    les = sub.add_parser("lessons", help="list the lessons, or verify their claims")
-    les.add_argument("--verify", action="store_true", help="train each lesson and check its claim")
+    les = sub.add_parser("lessons", help="list the lessons, verify their claims, or record them")
+    mode = les.add_mutually_exclusive_group()
+    mode.add_argument("--verify", action="store_true", help="train each lesson and check its claim")
+    mode.add_argument("--record", action="store_true",
+                      help="train each lesson's runs (seed 0) and keep them for instant replays")
     les.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     les.add_argument("--quick", action="store_true",
                      help="the test suite's subset: shorter budgets, quick lessons only")
     les.add_argument("--only", nargs="*", default=None, metavar="NAME")
     les.add_argument("--runs-dir", default=None, help="keep the runs here (default: discarded)")
+    les.add_argument("--out", default=None,
+                     help="--record: the recordings folder (default: the package's own)")
+    les.add_argument("--steps", type=int, default=None,
+                     help="--record: train each run this many steps, not its lesson's budget")
     return ap
 
 
@@ -246,6 +254,8 @@ def cmd_lessons(args) -> int:
     names = args.only or LESSONS.names()
     for name in names:
         LESSONS.get(name)  # unknown name: an error listing the valid ones
+    if args.record:
+        return _record(names, args)
     if not args.verify:
         for name in names:
             lesson = LESSONS.get(name)
@@ -265,6 +275,27 @@ def cmd_lessons(args) -> int:
     text, ok = table(verdicts, args.seeds)
     print(f"\n{text}\ntotal {time.monotonic() - t0:.0f} s")
     return 0 if ok else 1
+
+
+def _record(names: list[str], args) -> int:
+    """Exit 0 when every recorded claim holds, 1 when one does not (it is recorded anyway)."""
+    from .lessons.recording import RECORDINGS, record
+
+    if args.steps is not None and args.steps < 1:
+        raise GanscopeError(f"--steps must be at least 1, got {args.steps}")
+    out = Path(args.out) if args.out else RECORDINGS
+
+    def report(name, recorded, live) -> None:
+        print(f"{name:24} {'holds' if recorded.holds else 'FAILS'} on the recording: "
+              f"{recorded.detail} (live run: {'holds' if live[0] else 'FAILS'}, {live[1]})",
+              flush=True)
+
+    t0 = time.monotonic()
+    index = record(names, out, args.steps, report)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"recorded {len(names)} lesson(s) in {out} ({size / 1e6:.1f} MB for "
+          f"{len(index)} recorded lesson(s)); total {time.monotonic() - t0:.0f} s")
+    return 0 if all(index[n].holds for n in names) else 1
 
 
 COMMANDS = {"datasets": cmd_datasets, "lessons": cmd_lessons, "train": cmd_train, "resume": cmd_resume,

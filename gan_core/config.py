@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -44,14 +45,13 @@ class RunConfig:
         for name in ("dataset", "loss", "model", "title", "lesson"):  # before any lookup by name
             _check_text(name, getattr(self, name))
         if not self.dataset.strip():
-            raise ConfigError("dataset: give a dataset name or a path")
+            raise ConfigError.about("", "dataset", ": give a dataset name or a path")
         if not isinstance(self.spectral_norm, bool):  # "no" would count as true
-            raise ConfigError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
-        if self.dataset not in DATASETS and not is_path(self.dataset):
-            DATASETS.get(self.dataset)  # raises with the list of names
-        LOSSES.get(self.loss)
-        if self.model not in MODELS:
-            raise ConfigError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}")
+            raise _bad("spectral_norm", f"must be true or false, got {self.spectral_norm!r}")
+        if not is_path(self.dataset):
+            _check_name("dataset", self.dataset, DATASETS.names())
+        _check_name("loss", self.loss, LOSSES.names())
+        _check_name("model", self.model, MODELS)
         _check_int("width", self.width, 4, 4096)
         _check_int("depth", self.depth, 1, 12)
         _check_int("d_steps", self.d_steps, 1, 50)
@@ -60,8 +60,9 @@ class RunConfig:
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_int("pack", self.pack, 1, 8)
         if self.batch % self.pack:
-            raise ConfigError(f"batch ({self.batch}) must be a multiple of pack ({self.pack}): "
-                              "D judges the batch in groups of pack samples")
+            raise ConfigError.about("", "batch", f" ({self.batch}) must be a multiple of ", "pack",
+                                    f" ({self.pack}): D judges the batch in groups of "
+                                    f"{self.pack} samples")
         _check_int("snapshot_every", self.snapshot_every, 1, 1_000_000)
         for name in ("lr_d", "lr_g"):
             _check_float(name, getattr(self, name), 1e-7, 1.0,
@@ -72,7 +73,7 @@ class RunConfig:
         _check_float("clip", self.clip, 1e-5, 10.0)
         _check_float("ema", self.ema, 0.0, 1.0)
         if not (self.ema == 0.0 or 0.5 <= self.ema < 1.0):
-            raise ConfigError(f"ema must be 0 (off) or in [0.5, 1), got {self.ema}")
+            raise _bad("ema", f"must be 0 (off) or in [0.5, 1), got {self.ema}")
         if self.data_std is not None:
             _check_float("data_std", self.data_std, 1e-4, 5.0)
 
@@ -87,14 +88,14 @@ class RunConfig:
     def with_text(self, assignments: list[str]) -> RunConfig:
         """Apply `key=value` strings (from the CLI), converting to each field's type."""
         changes: dict[str, Any] = {}
-        types = {f.name: f.type for f in fields(self)}
+        names = [f.name for f in fields(self)]
         for item in assignments:
             key, sep, value = item.partition("=")
             key = key.strip()
-            if not sep or key not in types:
+            if not sep or key not in names:
                 raise ConfigError(f"--set {item!r}: expected key=value with key one of "
-                                  f"{', '.join(types)}")
-            changes[key] = _parse(key, types[key], value.strip())
+                                  f"{', '.join(names)}")
+            changes[key] = parse_setting(key, value.strip())
         return self.replace(**changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,9 +129,19 @@ class RunConfig:
         return self.loss.startswith("wgan")
 
 
+def _bad(name: str, problem: str) -> ConfigError:
+    """"<name> <problem>", with `name` marked as the setting at fault (see ConfigError)."""
+    return ConfigError.about("", name, " " + problem)
+
+
 def _check_text(name: str, value: Any) -> None:
     if not isinstance(value, str):
-        raise ConfigError(f"{name} must be text, got {value!r}")
+        raise _bad(name, f"must be text, got {value!r}")
+
+
+def _check_name(name: str, value: str, valid: Sequence[str]) -> None:
+    if value not in valid:
+        raise ConfigError.about("unknown ", name, f" {value!r}; choose one of: {', '.join(valid)}")
 
 
 def check_fits_data(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> None:
@@ -139,28 +150,30 @@ def check_fits_data(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> Non
     if cfg.model == "dcgan" and images:
         side = shape[0]
         if len(shape) != 3 or shape[0] != shape[1] or side < 4 or side % 2:
-            raise ConfigError(f"model dcgan makes square images with an even side (4, 6, 8, "
-                              f"...); this data is {'x'.join(map(str, shape))}: use "
-                              f"model=mlp, or images with an even side")
+            raise ConfigError.about("", "model", f" dcgan makes square images with an even side "
+                                    f"(4, 6, 8, ...); this data is {'x'.join(map(str, shape))}: "
+                                    "use model=mlp, or images with an even side")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+        raise _bad(name, f"must be a whole number, got {value!r}")
     if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+        raise _bad(name, f"must be between {lo} and {hi}, got {value}")
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, hint: str = "") -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+        raise _bad(name, f"must be a finite number, got {value!r}")
     if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}"
-                          + (f" ({hint})" if hint else ""))
+        raise _bad(name, f"must be between {lo:g} and {hi:g}, got {value:g}"
+                   + (f" ({hint})" if hint else ""))
 
 
-def _parse(key: str, type_name: Any, text: str) -> Any:
-    kind = str(type_name)
+def parse_setting(name: str, text: str) -> Any:
+    """`text` (from the CLI or a link) as the type of RunConfig field `name`; a ConfigError
+    about `name` when it cannot be read (range checks are RunConfig's)."""
+    kind = str(next(f.type for f in fields(RunConfig) if f.name == name))
     try:
         if text.lower() == "none" and "None" in kind:
             return None
@@ -173,5 +186,10 @@ def _parse(key: str, type_name: Any, text: str) -> Any:
         if kind.startswith("float"):
             return float(text)
     except ValueError:
-        raise ConfigError(f"{key}: cannot read {text!r} as {kind}") from None
+        words = next((w for k, w in _KIND_WORDS.items() if kind.startswith(k)), kind)
+        raise ConfigError.about("", name, f": cannot read {text[:40]!r} as {words}") from None
     return text
+
+
+_KIND_WORDS = {"bool": "true or false", "int": "a whole number", "float | None": "a number or none",
+               "float": "a number"}

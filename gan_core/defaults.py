@@ -59,3 +59,8 @@ def defaults_for(dataset: str, **overrides) -> RunConfig:
     else:
         base = _BY_NAME["mnist"]
     return RunConfig(dataset=dataset, **{**base, **overrides})
+
+
+def quick_start() -> RunConfig:
+    """The home page's one-click run (a server prepares it ahead: gan_core.spares)."""
+    return defaults_for("ring8", title="8-Gaussian ring")

@@ -1,19 +1,23 @@
 """Evaluate a run's current weights: the numbers `eval --json` prints."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import classifier, diagnostics, latent
-from .trainer import Trainer
 from .views import pillow_images
+
+if TYPE_CHECKING:
+    from .replay import Replay
+    from .trainer import Trainer
 
 EVAL_SEED = 2024
 
 
-def evaluate(trainer: Trainer, samples: int = diagnostics.MIXTURE_SAMPLES) -> dict[str, Any]:
-    """Metrics of the weights the trainer holds now, with the step they are at."""
+def evaluate(trainer: Trainer | Replay, samples: int = diagnostics.MIXTURE_SAMPLES) -> dict[str, Any]:
+    """Metrics of the weights the trainer holds now (a replay: the generator at its playhead),
+    with the step they are at."""
     trainer.require_weights()  # never evaluate untrained weights as the run
     cfg, data = trainer.config, trainer.data
     x = trainer.observer.sample(latent.noise(EVAL_SEED, samples, cfg.z_dim))

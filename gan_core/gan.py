@@ -7,6 +7,8 @@ retraces. A new graph is traced only per (mode, loss), and cached.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ import tensorflow as tf
 from .config import RunConfig
 from .data import Dataset
 from .losses import LOSSES, LossSpec
-from .models import build_discriminator, build_generator
+from .models import SEEDING, build_discriminator, build_generator
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake",
            "d_grad_norm", "g_grad_norm")
@@ -35,9 +37,10 @@ class Gan:
         self.cfg = cfg
         self.images = data.kind == "images"
         self.shape = data.shape
-        keras.utils.set_random_seed(cfg.seed)
-        self.g = build_generator(cfg, self.shape, self.images)
-        self.d = build_discriminator(cfg, self.shape, self.images)
+        with SEEDING:  # the initial weights follow the seed, whatever other threads build
+            keras.utils.set_random_seed(cfg.seed)
+            self.g = build_generator(cfg, self.shape, self.images)
+            self.d = build_discriminator(cfg, self.shape, self.images)
         self.g_ema = None
         if cfg.ema > 0:
             self.g_ema = build_generator(cfg, self.shape, self.images)
@@ -61,6 +64,12 @@ class Gan:
         self._compiled: dict[tuple[str, str], tf.types.experimental.GenericFunction] = {}
 
     # ---- what a checkpoint holds ----------------------------------------------------------
+    def checkpoint_variables(self) -> list[tf.Variable]:
+        """Every variable training changes (models, optimizers, step, EMA copy)."""
+        models = [self.g, self.d] + ([self.g_ema] if self.g_ema is not None else [])
+        return [v for m in models for v in m.variables] + list(self.opt_g.variables) \
+            + list(self.opt_d.variables) + [self.global_step]
+
     def checkpoint(self) -> tf.train.Checkpoint:
         parts = dict(g=self.g, d=self.d, opt_g=self.opt_g, opt_d=self.opt_d, step=self.global_step,
                      rng=self.rng)
@@ -73,11 +82,20 @@ class Gan:
         """The generator used for pictures: the EMA copy when enabled."""
         return self.g_ema if self.g_ema is not None else self.g
 
-    def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
-        if lr_d is not None:
-            self.opt_d.learning_rate = lr_d  # assigns the variable: no retrace
-        if lr_g is not None:
-            self.opt_g.learning_rate = lr_g
+    def apply_settings(self, changes: dict[str, Any]) -> None:
+        """Live settings (commands.LIVE_SETTINGS), between two calls: the learning rates, the
+        penalty and the clip bound are variables (no retrace); a new loss compiles once."""
+        if "lr_d" in changes:
+            self.opt_d.learning_rate = changes["lr_d"]  # assigns the variable: no retrace
+        if "lr_g" in changes:
+            self.opt_g.learning_rate = changes["lr_g"]
+        if "loss" in changes:
+            self.loss_name = changes["loss"]
+        if "gp_weight" in changes:
+            self.gp_weight.assign(changes["gp_weight"])
+        if "clip" in changes:
+            self.clip.assign(changes["clip"])
+        # d_steps is an argument of every call (Trainer passes it)
 
     # ---- training --------------------------------------------------------------------------
     def run(self, k: int, d_steps: int = 1, mode: str = "both") -> np.ndarray:

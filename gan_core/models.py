@@ -6,11 +6,16 @@ custom objects.
 from __future__ import annotations
 
 import math
+import threading
 
 import keras
 from keras import layers
 
 from .config import RunConfig, check_fits_data
+
+# Keras draws initial weights from one global seeded generator: a seeded build holds this,
+# so a model built in another thread at the same time cannot take its numbers.
+SEEDING = threading.Lock()
 
 
 def upsamplings(side: int) -> int:

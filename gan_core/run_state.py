@@ -31,7 +31,7 @@ class RunState:
     run_id: str
     config: RunConfig
     step: int
-    status: str  # "idle" | "running" | "paused" | "stopped" | "error"
+    status: str  # "idle" | "running" | "paused" | "stopped" | "error"; a replay: "playing" | "replay"
     message: str  # why the run paused or failed; "" when all is well
     elapsed: float  # seconds spent training
     steps_per_sec: float
@@ -43,6 +43,7 @@ class RunState:
     version: int = 0  # increases with every publish: lets a page skip redrawing
     handled: int = 0  # commands that had taken effect when this was published
     pending: int = 0  # steps still to run in step mode
+    queued: int = 0  # place in line for a training slot (gan_core.slots); 0: not waiting
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
 
     @property
@@ -51,12 +52,14 @@ class RunState:
 
     @property
     def training(self) -> bool:
-        return self.status == "running"
+        """The run moves on by itself: it trains, or its replay plays (gan_core/replay.py).
+        Live views tick while this holds."""
+        return self.status in ("running", "playing")
 
     @property
     def busy(self) -> bool:
-        """Training, or running the steps a step command asked for."""
-        return self.status == "running" or self.pending > 0
+        """Training (or playing), or running the steps a step command asked for."""
+        return self.training or self.pending > 0
 
     def diagnostics(self) -> dict[str, np.ndarray]:
         """Per-snapshot diagnostic series: {"step": [...], name: [...]} for numeric values."""

@@ -2,6 +2,8 @@
 
 One per process: the UI holds it with st.cache_resource, so every tab (and every student on
 the class network) sees the same live runs and no tab can start a second thread for one.
+A lesson's replay (gan_core/replay.py) is a live run here too, read from the lessons'
+recordings, which are opened once per process and never written.
 """
 from __future__ import annotations
 
@@ -16,9 +18,12 @@ import numpy as np
 
 from .config import RunConfig
 from .errors import StoreError
+from .replay import Playhead, Recording, Replay
 from .run_state import Snapshot
 from .store import RunStore, runs_dir_default
 from .trainer import Trainer
+
+Run = Trainer | Replay  # what a page watches: a run training here, or a replay
 
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -37,17 +42,21 @@ class RunInfo:
 class Runs:
     def __init__(self, runs_dir: Path | str | None = None) -> None:
         self.runs_dir = Path(runs_dir) if runs_dir is not None else runs_dir_default()
-        self._lock = threading.Lock()  # guards _runs; held while a run is built or opened
-        self._runs: dict[str, Trainer] = {}
+        self._lock = threading.Lock()  # guards _runs and _recordings; held while one is opened
+        self._runs: dict[str, Run] = {}
+        self._recordings: dict[Path, Recording] = {}
 
-    def create(self, cfg: RunConfig) -> Trainer:
-        """A new run (not started). Raises ConfigError / DatasetError for bad input."""
+    def create(self, cfg: RunConfig, owner: str | None = None) -> Trainer:
+        """A new run (not started), recorded as `owner`'s when given (see RunStore.owner).
+        Raises ConfigError / DatasetError for bad input."""
         trainer = Trainer(cfg, runs_dir=self.runs_dir)
+        if owner is not None:
+            trainer.store.write_owner(owner)
         with self._lock:
             self._runs[trainer.run_id] = trainer
         return trainer
 
-    def get(self, run_id: str) -> Trainer:
+    def get(self, run_id: str) -> Run:
         """The live run, or the saved one reopened (once, whichever tab asks first)."""
         with self._lock:
             if run_id in self._runs:
@@ -56,15 +65,44 @@ class Runs:
             self._runs[run_id] = trainer
             return trainer
 
-    def live(self, run_id: str) -> Trainer | None:
+    def live(self, run_id: str) -> Run | None:
         with self._lock:
             return self._runs.get(run_id)
 
-    def lesson_runs(self, name: str) -> dict[str, Trainer]:
-        """The newest live run of each role of lesson `name`, by run label."""
+    def replay_lesson(self, name: str, folder: Path | str | None = None) -> dict[str, Replay]:
+        """A new replay of lesson `name`'s recording (in `folder`, default the package's), its
+        runs by label, playing from step 0 at the recorded speed with one playhead for all of
+        them. StoreError when the lesson has no recording."""
+        from .lessons import LESSONS
+        from .lessons.recording import RECORDINGS, read_index
+
+        lesson, root = LESSONS.get(name), Path(folder) if folder is not None else RECORDINGS
+        recorded = read_index(root).get(name)
+        if recorded is None:
+            raise StoreError(f"lesson {name!r} has no recording in {root}: make one with "
+                             f"python -m gan_core lessons --record --only {name}")
+        recordings = {r.label: self.recording(root / recorded.runs[r.label]) for r in lesson.runs}
+        head = Playhead(max(r.end for r in recordings.values()),
+                        min(r.rate for r in recordings.values()) or 100.0)
+        replays = {run.label: Replay(recordings[run.label], head, recordings[run.label].config.replace(
+            title=f"{lesson.title}: {run.label}", lesson=lesson.tag(name, run))) for run in lesson.runs}
+        with self._lock:
+            self._runs.update((r.run_id, r) for r in replays.values())
+        head.play()
+        return replays
+
+    def recording(self, path: Path) -> Recording:
+        """A recorded run, opened once per process and shared by its replays."""
+        with self._lock:
+            if path not in self._recordings:
+                self._recordings[path] = Recording(path)
+            return self._recordings[path]
+
+    def lesson_runs(self, name: str) -> dict[str, Run]:
+        """The newest live run (or replay) of each role of lesson `name`, by run label."""
         with self._lock:
             runs = sorted(self._runs.items())  # run ids start with their creation time
-        out: dict[str, Trainer] = {}
+        out: dict[str, Run] = {}
         for _, trainer in runs:
             lesson, _, label = trainer.config.lesson.partition("/")
             if lesson == name:
@@ -92,7 +130,7 @@ class Runs:
                                else f"run {run_id}: {type(exc).__name__}: {exc}")
         return infos, skipped
 
-    def _info(self, run_id: str, trainer: Trainer | None) -> RunInfo:
+    def _info(self, run_id: str, trainer: Run | None) -> RunInfo:
         if trainer is not None:
             s = trainer.state
             return RunInfo(run_id, s.config.title or s.config.dataset, s.config.dataset,
@@ -130,11 +168,24 @@ class Runs:
         trainer = self.live(run_id)
         return trainer.config if trainer is not None else RunStore(self._path(run_id)).config()
 
+    def owner(self, run_id: str) -> str | None:
+        """Whose run this is (the tag given to `create`), None when nobody's."""
+        trainer = self.live(run_id)
+        return (trainer.store if trainer is not None else RunStore(self._path(run_id))).owner()
+
     def metrics_csv(self, run_id: str) -> bytes | None:
-        """metrics.csv as it is on disk (for a download), None before the first flush."""
-        return RunStore(self._path(run_id)).metrics_bytes()
+        """metrics.csv as it is on disk (for a download), None before the first flush; a
+        replay's: its whole recording's."""
+        run = self.live(run_id)
+        return (run.store if run is not None else RunStore(self._path(run_id))).metrics_bytes()
 
     def delete(self, run_id: str) -> None:
+        """Stop and delete a run and its folder; a replay is only forgotten (its recording
+        stays as it is)."""
+        with self._lock:
+            if isinstance(self._runs.get(run_id), Replay):
+                del self._runs[run_id]
+                return
         path = self._path(run_id)
         with self._lock:
             trainer = self._runs.pop(run_id, None)

@@ -112,9 +112,11 @@ class RunStore:
 
     # ---- creating and opening ----------------------------------------------------------------
     @classmethod
-    def create(cls, cfg: RunConfig, runs_dir: Path | str | None = None) -> RunStore:
+    def create(cls, cfg: RunConfig, runs_dir: Path | str | None = None,
+               run_id: str | None = None) -> RunStore:
+        """A new run folder, named `run_id` (a recording keeps its run's id) or a new id."""
         root = Path(runs_dir) if runs_dir is not None else runs_dir_default()
-        path = root / new_run_id(cfg)
+        path = root / (run_id or new_run_id(cfg))
         try:
             (path / "frames").mkdir(parents=True)
         except OSError as exc:
@@ -128,6 +130,19 @@ class RunStore:
         if not (path / "config.json").is_file():
             raise StoreError(f"{path} is not a GANscope run folder (no config.json)")
         return cls(path)
+
+    def write_owner(self, owner: str) -> None:
+        """Who may control the run when the app has roles (an opaque tag, never a secret)."""
+        _atomic(self.path / "owner.json", lambda tmp: tmp.write_text(json.dumps({"owner": owner})))
+
+    def owner(self) -> str | None:
+        """The tag `write_owner` recorded; None when none was (or the file is unreadable:
+        then only the teacher controls the run)."""
+        try:
+            owner = json.loads((self.path / "owner.json").read_text()).get("owner")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return owner if isinstance(owner, str) and owner else None
 
     def config(self) -> RunConfig:
         """The run's config; StoreError naming the folder for anything malformed."""
@@ -323,8 +338,8 @@ class RunStore:
                                         metrics=metrics.get(step, {})))
                 elif f.suffix == ".npz":
                     with np.load(f, allow_pickle=False) as z:
-                        field = {k[6:]: z[k] for k in z.files if k.startswith("field_")}
-                        snapshots.append(Snapshot(step, points=z["points"], field=field,
+                        field = {k[6:]: _wide(z[k]) for k in z.files if k.startswith("field_")}
+                        snapshots.append(Snapshot(step, points=_wide(z["points"]), field=field,
                                             metrics=metrics.get(step, {})))
             except Exception as exc:  # a damaged picture must not hide the rest of the run
                 bad.append(f"{f.name} ({type(exc).__name__})")
@@ -347,7 +362,7 @@ class RunStore:
                 grid = np.asarray(Image.open(f))
                 return Snapshot(_step_of(f) or 0, grid=grid[..., None] if grid.ndim == 2 else grid)
             with np.load(f, allow_pickle=False) as z:
-                return Snapshot(_step_of(f) or 0, points=z["points"])
+                return Snapshot(_step_of(f) or 0, points=_wide(z["points"]))
         except Exception:
             return None
 
@@ -378,7 +393,7 @@ class RunStore:
         path = self.path / "weights" / f"step_{step:09d}.npz"
         try:
             with np.load(path, allow_pickle=False) as z:
-                return [z[f"arr_{i}"] for i in range(len(z.files))]
+                return [_wide(z[f"arr_{i}"]) for i in range(len(z.files))]
         except (OSError, ValueError, KeyError) as exc:
             raise StoreError(f"no generator weights at step {step} ({exc})") from exc
 
@@ -431,6 +446,12 @@ class RunStore:
             self.flush()
         finally:
             self.unlock()
+
+
+def _wide(a: np.ndarray) -> np.ndarray:
+    """float32 for arrays a recording keeps as float16 (lessons/recording.py): what reads a
+    run sees one dtype, whichever folder it came from."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
 
 
 def _savez(path: Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:

@@ -3,21 +3,30 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import live, state
+from ui import links, live, replay, roles, state
+from ui.labels import literal
 
-st.set_page_config(page_title="Train · GANscope", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="Train · GANscope", layout="wide")
 st.title("Train")
 trainer = state.need_run()
 cfg = trainer.config
-st.caption(f"{cfg.title or cfg.dataset} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
+st.caption(f"{literal(cfg.title or cfg.dataset)} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
            f"z {cfg.z_dim} · run {trainer.run_id}")
 notes = trainer.data.report(max_lines=8)
 if notes:  # what the loader skipped or changed in the user's data (also printed by the CLI)
     with st.expander(f"About this data: {len(trainer.data.notes) + len(trainer.data.skipped)} "
                      "note(s)", icon=":material/info:"):
         st.markdown("\n".join(f"- {line}" for line in notes))
-live.controls(trainer)
-live.hparams(trainer)
+if replay.is_replay(trainer):  # a recording: its controls are in the sidebar
+    st.caption(replay.NOTE)
+elif not roles.may_control_run(trainer):  # roles on, and not this browser's run
+    st.caption(roles.controller_note(trainer.store.owner()))
+else:
+    live.controls(trainer)
+    live.hparams(trainer)
+with st.expander("Link to these settings", icon=":material/link:"):
+    links.share(cfg, "Opens the home page's new-run form filled in with this run's settings "
+                "(seed included): hand it to a class and everyone starts the same run.")
 c = st.columns([2, 1.2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 WINDOWS = {0: "all steps", 100: "last 100 steps", 1_000: "last 1,000 steps",

@@ -4,7 +4,7 @@ import streamlit as st
 from gan_core.views import pillow_images
 from ui import state
 
-st.set_page_config(page_title="Evolution · GANscope", page_icon="🎞️", layout="wide")
+st.set_page_config(page_title="Evolution · GANscope", layout="wide")
 st.title("Evolution")
 trainer = state.need_run()
 snap = trainer.state

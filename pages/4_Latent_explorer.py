@@ -6,7 +6,7 @@ from gan_core import Snapshot, latent
 from gan_core.views import pillow_images, plotly_charts
 from ui import state
 
-st.set_page_config(page_title="Latent explorer · GANscope", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Latent explorer · GANscope", layout="wide")
 st.title("Latent explorer")
 trainer = state.need_run()
 cfg, snap = trainer.config, trainer.state
@@ -38,6 +38,13 @@ def show_points(points, title, key):
     st.plotly_chart(fig, key=key)
 
 
+def randomise_seeds() -> None:
+    """Two new seeds for A and B. A callback: it runs before the seed boxes are drawn, the only
+    time Streamlit lets a script set a keyed widget's value."""
+    rng = np.random.default_rng()
+    st.session_state["lat_a"], st.session_state["lat_b"] = (int(v) for v in rng.integers(0, 10**6, 2))
+
+
 left, right = st.columns(2)
 with left:
     st.subheader("Sliders")
@@ -59,10 +66,7 @@ with right:
     c = st.columns(2)
     a = c[0].number_input("Seed A", 0, 10**6, 1, key="lat_a")
     b = c[1].number_input("Seed B", 0, 10**6, 2, key="lat_b")
-    if st.button("Randomise seeds", key="lat_rand", icon=":material/casino:"):
-        rng = np.random.default_rng()
-        st.session_state["lat_a"], st.session_state["lat_b"] = (int(v) for v in rng.integers(0, 10**6, 2))
-        st.rerun()
+    st.button("Randomise seeds", key="lat_rand", icon=":material/casino:", on_click=randomise_seeds)
     c = st.columns(2)
     how = c[0].radio("Path", ["spherical", "linear"], horizontal=True, key="lat_how",
                      help="spherical keeps the noise at a typical length all the way")

@@ -10,18 +10,22 @@ from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.gan import METRICS
 from gan_core.views import pillow_images, plotly_charts, style
 from gan_core.views.pillow_charts import jpeg, overlay_image
-from ui import lessons, live, state
+from ui import lessons, live, roles, state
 
-st.set_page_config(page_title="Runs · GANscope", page_icon="🗂️", layout="wide")
+st.set_page_config(page_title="Runs · GANscope", layout="wide")
 st.title("Runs")
 THUMB = 320  # pixels: the compared runs' latest samples
 reg = state.runs()
 runs, skipped = reg.scan()
 state.skipped_note(skipped)
 if not runs:
+    if "runs_deleted" in st.session_state:
+        st.success(st.session_state.pop("runs_deleted"))
     st.info("No runs yet: start one on the home page.")
     st.stop()
-names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · {r.loss} · step {r.step:,}" for r in runs}
+# The browser knows an option by its label: a label that changed (a training run's step) lost
+# the selection, so the boxes name runs by what never changes; steps show where they are live.
+names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · {r.loss}" for r in runs}
 current = state.current()
 if "runs_cmp" in st.session_state:  # set by a lesson card, or kept from a visit: drop deleted runs
     st.session_state["runs_cmp"] = [r for r in st.session_state["runs_cmp"] if r in names]
@@ -36,22 +40,25 @@ def history(run_id: str) -> dict:
     return reg.history(run_id)
 
 
-def latest_picture(run_id: str) -> bytes | None:
-    """The run's newest sample grid (images) or scatter (2D), from memory or from disk."""
+def latest_picture(run_id: str) -> tuple[bytes, int] | None:
+    """The run's newest sample grid (images) or scatter (2D), from memory or from disk, and
+    the step it shows."""
     live_run = reg.live(run_id)
     snapshot = reg.latest_snapshot(run_id)
     if snapshot is None:
         return None
+    data = live_run.data if live_run is not None else saved_points(run_id)
     if snapshot.grid is not None:  # crisp pixels: an integer upscale to about THUMB wide
         scale = max(1, THUMB // snapshot.grid.shape[1])
-        return pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, scale))
-    data = live_run.data if live_run is not None else saved_points(run_id)
-    if data is not None:  # the real data in grey under the generated points, the Train view
-        return pillow_images.png_bytes(pillow_images.scatter_image(snapshot.points[:1000], data.bounds(),
-                                                     data.pool[:500], size=THUMB, dot=3))
-    pts = snapshot.points[:1000]
-    lo, hi = np.nanmin(pts, 0) - 0.5, np.nanmax(pts, 0) + 0.5
-    return pillow_images.png_bytes(pillow_images.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB))
+        picture = pillow_images.enlarge(snapshot.grid, scale)
+    elif data is not None:  # the real data in grey under the generated points, the Train view
+        picture = pillow_images.scatter_image(snapshot.points[:1000], data.bounds(),
+                                              data.pool[:500], size=THUMB, dot=3)
+    else:
+        pts = snapshot.points[:1000]
+        lo, hi = np.nanmin(pts, 0) - 0.5, np.nanmax(pts, 0) + 0.5
+        picture = pillow_images.scatter_image(pts, (lo[0], hi[0], lo[1], hi[1]), size=THUMB)
+    return pillow_images.png_bytes(picture), snapshot.step
 
 
 def saved_points(run_id: str):
@@ -89,9 +96,9 @@ def compare() -> None:
     st.caption("Overlaid curves (smoothed; gradient norms on a log scale). Compare losses, how "
                "close each run's D(G(z)) stays to D(x), or how large G's gradient is.")
     for col, run_id in zip(st.columns(len(chosen)), chosen):
-        png = latest_picture(run_id)
-        if png is not None:
-            col.image(png, caption=f"{names[run_id]} (latest)", width=THUMB)
+        picture = latest_picture(run_id)
+        if picture is not None:  # captioned with the step it shows, read at this tick
+            col.image(picture[0], caption=f"{names[run_id]} · step {picture[1]:,}", width=THUMB)
 
 
 lessons.panel([t for t in map(reg.live, chosen) if t is not None])
@@ -106,13 +113,34 @@ if chosen:
     st.dataframe({"setting": keys, **{n: [str(c[k]) for k in keys] for n, c in configs.items()}},
                  key="runs_configs", hide_index=True)
 
+
+def delete(run_id: str) -> None:
+    """The Delete button's callback: it runs before the page is drawn again, so the page
+    that follows no longer lists the run and says what was deleted."""
+    if roles.on() and not roles.may_control(reg.owner(run_id)):  # checked again at the act
+        st.session_state["runs_deleted"] = "Not deleted: " + roles.controller_note(reg.owner(run_id))
+        return
+    title = next(r.title for r in runs if r.run_id == run_id)
+    reg.delete(run_id)
+    if st.session_state.get("run_id") == run_id:  # this tab followed it: forget it
+        st.session_state.pop("run_id")
+    if st.query_params.get("run") == run_id:
+        del st.query_params["run"]
+    st.session_state["runs_deleted"] = f"Deleted {title} ({run_id})."
+
+
 st.subheader("Manage")
+if "runs_deleted" in st.session_state:
+    st.success(st.session_state.pop("runs_deleted"))
 target = st.selectbox("Run", list(names), format_func=names.get, key="runs_target")
 c = st.columns(4)
 if c[0].button("Open on Train", key="runs_open"):
     state.select(target)
     st.switch_page("pages/1_Train.py")
-if c[1].button("Resume training", key="runs_resume"):
+allowed = roles.may_control(reg.owner(target)) if roles.on() else True
+if not allowed:
+    st.caption(roles.controller_note(reg.owner(target)))
+if c[1].button("Resume training", key="runs_resume", disabled=not allowed):
     try:
         t = reg.get(target)
         t.start(paused=True)
@@ -139,10 +167,8 @@ with c[2]:
             st.download_button("metrics.csv", metrics, file_name=f"{target}-metrics.csv",
                                key="dl_csv")
 with c[3]:
-    sure = st.checkbox("Yes, delete it", key="runs_sure")
-    if st.button("Delete", disabled=not sure, key="runs_delete"):
-        reg.delete(target)
-        st.session_state.pop("run_id", None)
-        st.query_params.clear()
-        st.success(f"Deleted {target}")
-        st.rerun()
+    # One confirmation per run: picking another run (or the box moving on after a delete)
+    # shows an unticked box, so a tick never carries over to a run it was not given for.
+    sure = st.checkbox("Yes, delete it", key=f"runs_sure_{target}", disabled=not allowed)
+    st.button("Delete", disabled=not (sure and allowed), key="runs_delete", on_click=delete,
+              args=(target,))

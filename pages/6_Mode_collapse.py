@@ -6,8 +6,7 @@ from gan_core import diagnostics
 from gan_core.views import pillow_images, plotly_charts
 from ui import lessons, live, state
 
-st.set_page_config(page_title="Mode collapse · GANscope", page_icon=":material/stethoscope:",
-                   layout="wide")
+st.set_page_config(page_title="Mode collapse · GANscope", layout="wide")
 st.title("Mode collapse")
 trainer = state.need_run()
 data = trainer.data

@@ -14,9 +14,11 @@ from PIL import Image
 
 from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
+from gan_core.slots import SLOTS
 from gan_core.views import plotly_charts
 from gan_core.views.pillow_charts import curve_image
-from ui import state
+from ui import roles, state
+from ui.labels import said
 
 TICK_SECONDS = 2.0  # a view's live parts redraw every 2 s in a class (the issue's floor for
 # a student): every second, 30 viewers took 0.18-0.19 cores of the server, at 2 s 0.10-0.11
@@ -28,8 +30,8 @@ CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs th
 CURVE_SECONDS = CURVE_TICKS * PROJECTOR_SECONDS  # the live curves' shared clock (curve_clock)
 HEARTBEAT_SECONDS = 1.0  # a still page looks this often whether its runs changed elsewhere
 FAST_VIEW = "_fast_view"  # session flag: whether this view ticks every PROJECTOR_SECONDS. Set
-# by `?view=projector` in the URL; the roles (issue 16 item 2) may set it for the teacher's
-# views (True) and the students' (False); else decided once, when the session first draws.
+# by `?view=projector` in the URL and for the teacher (roles on); a page for the projector may
+# set it too; else decided once, when the session first draws (view_seconds).
 
 
 class Viewers:
@@ -54,12 +56,13 @@ VIEWERS = Viewers()
 
 def view_seconds() -> float:
     """Seconds between this view's live updates: PROJECTOR_SECONDS on a fast view, else
-    TICK_SECONDS. A session is fast when the URL says `?view=projector`, when the roles say so,
-    or when it first drew while at most SMALL_AUDIENCE sessions watched (one person at a
-    laptop, the teacher before the class arrives): decided once, so a view never changes pace
-    (that would redraw its page). Each run's pictures are built once per clock for every
-    viewer (memo); a viewer costs the server its fragment reruns (bench/NOTES.md 17)."""
-    if st.query_params.get("view") == "projector":
+    TICK_SECONDS. A session is fast when the URL says `?view=projector`, for the teacher when
+    roles are on (ui/roles.py), or when it first drew while at most SMALL_AUDIENCE sessions
+    watched (one person at a laptop, the teacher before the class arrives): decided once, so
+    a view never changes pace (that would redraw its page). Each run's pictures are built once
+    per clock for every viewer (memo); a viewer costs the server its fragment reruns
+    (bench/NOTES.md 17)."""
+    if st.query_params.get("view") == "projector" or roles.on() and roles.is_teacher():
         st.session_state[FAST_VIEW] = True  # kept when a page switch drops the URL's parameters
     fast = st.session_state.setdefault(FAST_VIEW, _watching() <= SMALL_AUDIENCE)
     return PROJECTOR_SECONDS if fast else TICK_SECONDS
@@ -230,9 +233,13 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
     c[0].metric("Step", f"{snap.step:,}")
     c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
     c[2].metric("Training time", f"{snap.elapsed:,.0f} s")
-    c[3].metric("State", snap.status)
+    c[3].metric("State", f"queued #{snap.queued}" if snap.queued else snap.status)
     if note:
         st.caption(note)
+    if snap.queued:
+        st.info(f"Waiting for a training slot: {snap.queued} run(s) ahead in line, counting "
+                f"this one. It starts by itself when a run pauses or stops "
+                f"(at most {SLOTS.size} train at once on this server).")
     if snap.status == "error":
         st.error(snap.message)
     elif snap.message:
@@ -320,7 +327,7 @@ def hparams(trainer: Trainer) -> None:
                         st.session_state["hp_applied"] = (
                             done, (trainer.run_id, *(after[k] for k in HPARAM_KEYS)))
                 except GanscopeError as exc:
-                    st.error(str(exc))
+                    st.error(said(exc))  # names the settings by the labels above
             elif st.session_state.get("hp_applied", (None, None))[1] == in_force:
                 # the page redraws once the settings take effect (every_tick): say it again
                 st.success(st.session_state["hp_applied"][0])

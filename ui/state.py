@@ -5,7 +5,10 @@ import keras
 import streamlit as st
 
 from gan_core import GanscopeError, Trainer
-from gan_core.runs import Runs
+from gan_core.defaults import quick_start
+from gan_core.runs import Run, Runs
+from gan_core.spares import SPARES
+from ui import replay, roles
 
 
 def _keep_keras_session() -> None:
@@ -22,8 +25,19 @@ _keep_keras_session()
 
 @st.cache_resource
 def runs() -> Runs:
-    """One Runs per server process: every tab and every laptop sees the same runs."""
+    """One Runs per server process: every tab and every laptop sees the same runs. Its first
+    call (the server's first page) also starts compiling the one-click run ahead."""
+    SPARES.prepare(quick_start())
     return Runs()  # $GANSCOPE_RUNS or ./runs
+
+
+def start_quick() -> Trainer:
+    """Create and start the one-click run (on the spare compiled ahead when it is ready),
+    and prepare the next one. GanscopeError when it cannot start."""
+    trainer = runs().create(quick_start(), owner=roles.new_run_owner())
+    trainer.start()
+    SPARES.prepare(quick_start())
+    return trainer
 
 
 def select(run_id: str) -> None:
@@ -31,8 +45,10 @@ def select(run_id: str) -> None:
     st.query_params["run"] = run_id  # survives a reload: the page re-attaches to the run
 
 
-def current() -> Trainer | None:
-    """The run this tab follows: chosen here, named in the URL, or the newest run."""
+def current(controls: bool = True) -> Run | None:
+    """The run this tab follows: chosen here, named in the URL, or the newest run. A replay's
+    controls go in the sidebar here (unless `controls` is False: the caller draws them), so
+    every page showing a replay has them."""
     run_id = st.session_state.get("run_id") or st.query_params.get("run")
     reg = runs()
     if not run_id:
@@ -46,18 +62,23 @@ def current() -> Trainer | None:
         st.warning(f"Could not open run {run_id}: {exc}")
         return None
     select(run_id)
+    if controls and replay.is_replay(trainer):
+        replay.sidebar(trainer)
     return trainer
 
 
-def run_picker() -> Trainer | None:
-    """A sidebar box to switch runs; returns the selected trainer."""
-    trainer = current()
+def run_picker() -> Run | None:
+    """A sidebar box to switch runs (and a replay's controls under it); returns the selected
+    trainer."""
+    trainer = current(controls=False)
     infos = runs().list()
     if infos:
         ids = [r.run_id for r in infos]
-        # A training run's step would be stale in a box drawn once per page: say "training".
-        names = {r.run_id: f"{r.title} · {r.run_id[-4:]} · " + (
-            "training" if r.status == "running" else f"step {r.step:,} · {r.status}") for r in infos}
+        # Only what never changes: the box is drawn once per page, so a step or a state in it
+        # went stale ("training" for a run paused since), and the browser knows the chosen
+        # option by its label, so a label that changed lost the choice. The Train page (live)
+        # and the home page's run list say the state.
+        names = {r.run_id: f"{r.title} · {r.run_id[-4:]}" for r in infos}
         index = ids.index(trainer.run_id) if trainer and trainer.run_id in ids else 0
         chosen = st.sidebar.selectbox("Run", ids, index=index, format_func=names.get, key="run_pick")
         if trainer is None or chosen != trainer.run_id:
@@ -67,6 +88,8 @@ def run_picker() -> Trainer | None:
             except GanscopeError as exc:
                 st.warning(f"Could not open run {chosen}: {exc}")
                 return None
+    if replay.is_replay(trainer):
+        replay.sidebar(trainer)
     return trainer
 
 
@@ -77,7 +100,7 @@ def skipped_note(skipped: list[str]) -> None:
                    + "; ".join(skipped[:3]) + (" ..." if len(skipped) > 3 else ""))
 
 
-def need_run() -> Trainer:
+def need_run() -> Run:
     """The current run, or a message and a stop when there is none yet."""
     trainer = run_picker()
     if trainer is None:

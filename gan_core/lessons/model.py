@@ -20,6 +20,7 @@ from ..registry import Registry
 from ..run_state import RunState
 
 if TYPE_CHECKING:
+    from ..replay import Replay
     from ..trainer import Trainer
 
 
@@ -85,7 +86,7 @@ def parse_tag(tag: str) -> tuple[str, str] | None:
     return (name, label) if sep and name in LESSONS else None
 
 
-def judge(lesson: Lesson, trainers: dict[str, Trainer]) -> tuple[bool, str] | None:
+def judge(lesson: Lesson, trainers: dict[str, Trainer | Replay]) -> tuple[bool, str] | None:
     """The claim checked on a lesson's live runs (by label), once every one of them has
     reached its budget and stopped training; None before that."""
     from ..evaluate import evaluate

@@ -214,3 +214,26 @@ def test_views_tick_every_second_until_a_class_arrives(tiny, monkeypatch):
     assert paces == [live.PROJECTOR_SECONDS] * live.SMALL_AUDIENCE + [live.TICK_SECONDS]
     tabs[0].run()
     assert min(tabs[0].timers.values()) == live.PROJECTOR_SECONDS
+
+
+def test_the_teachers_view_ticks_every_second_in_a_class(tiny, monkeypatch):
+    from ui import live, state
+
+    monkeypatch.setattr(live, "SMALL_AUDIENCE", 0)  # a class: every newcomer is a student
+    monkeypatch.setenv("GANSCOPE_TEACHER_KEY", "a key for this test")
+    home = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    home.session_state["_viewer_id"] = "t" * 32  # the teacher's browser (its cookie)
+    home.run()
+    home.text_input(key="teacher_key_input").input("a key for this test").run()
+    home.button(key="teacher_in").click().run()
+    assert any("You are the teacher" in c.value for c in home.caption)
+    t = state.runs().create(tiny)
+    t.start()
+    assert t.wait(lambda s: s.training, timeout=60)
+    teacher, student = (Tab("pages/1_Train.py", t.run_id, monkeypatch) for _ in range(2))
+    teacher.at.session_state["_viewer_id"] = "t" * 32
+    student.at.session_state["_viewer_id"] = "s" * 32
+    teacher.run()
+    student.run()
+    assert min(teacher.timers.values()) == live.PROJECTOR_SECONDS
+    assert min(student.timers.values()) == live.TICK_SECONDS

@@ -149,6 +149,75 @@ def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
     page.screenshot(path=SHOTS / "8_lesson_mode_collapse.png", full_page=True)
 
 
+NAV_LABELS = """() => [...document.querySelectorAll("[data-testid='stSidebarNav'] a")].map(a => {
+  const label = a.cloneNode(true);  // the link's text without its icon's ligature name
+  label.querySelectorAll('[data-testid=stIconMaterial]').forEach(i => i.remove());
+  return label.innerText.trim(); })"""
+
+
+def test_home_comes_first_in_the_sidebar_and_every_page_keeps_its_url(server, browser):
+    page = new_page(browser)
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page at /{path}")
+        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES]
+        no_exception(page)
+
+
+def test_nothing_is_fetched_from_another_host_and_deploy_is_hidden(server, browser):
+    """A class may have no internet: every request a page makes goes to the app's own server
+    (no web font, icon or emoji picture from a CDN), on every page with a run to draw."""
+    from urllib.parse import urlsplit
+
+    here = urlsplit(server).netloc
+    elsewhere: list[str] = []
+    page = new_page(browser)
+    page.on("request", lambda r: elsewhere.append(r.url)
+            if urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(r.url).netloc != here else None)
+    page.goto(server)
+    page.get_by_role("button", name="Start the 8-Gaussian ring").click()
+    until(page, heading("Train") + " && " + count_at_least(IMAGES, 4), "the Train page, training")
+    page.locator(".st-key-ctl_pause button").click()  # still pages draw interactive charts
+    until(page, "/paused/.test(document.body.innerText)", "the run paused")
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page")
+        settle(page)
+        no_exception(page)
+        assert page.locator("[data-testid='stAppDeployButton']").count() == 0
+        icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
+        assert icon.startswith(f"{server}/media/"), icon  # the app's own picture
+    assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu stays
+    assert elsewhere == []
+
+
+def test_a_lesson_replays_at_once_and_plays_on_the_train_page_and_the_2d_lab(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page(browser)
+    page.goto(server)
+    replay = page.locator(".st-key-lesson_replay_collapse-ring button").first
+    replay.wait_for()
+    replay.click()
+    until(page, heading("Mode collapse"), "the Mode collapse page")
+    until(page, "/Replay · step [1-9]/.test(document.body.innerText)", "the replay playing")
+    for name in ("Train", "2D Lab"):
+        page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
+        until(page, heading(name), f"the {name} page")
+        first = page.locator(".st-key-replay_at [data-testid='stSliderThumbValue']").inner_text()
+        # the playhead moves on by itself: the slider and the page's views follow it
+        until(page, "document.querySelector(\".st-key-replay_at [data-testid='stSliderThumbValue']\")"
+              f".innerText.replace(/,/g, '') - {int(first.replace(',', ''))} >= 200",
+              f"the {name} page's replay 200 steps on")
+        no_exception(page)
+        page.screenshot(path=SHOTS / f"9_replay_{name.replace(' ', '_').lower()}.png",
+                        full_page=True)
+    page.locator(".st-key-replay_play button").first.click()  # pause: the sidebar says Play
+    until(page, "[...document.querySelectorAll('.st-key-replay_play button')]"
+                ".some(b => b.innerText.includes('Play'))", "the replay paused")
+    no_exception(page)
+
+
 def metric(label: str) -> str:
     """JavaScript: the value shown under the metric labelled `label` ('' when absent)."""
     return ("([...document.querySelectorAll('[data-testid=\"stMetric\"]')]"

@@ -71,3 +71,38 @@ def test_eval_reports_classes_for_labelled_images(tmp_path, monkeypatch):
     model = keras.models.load_model(tmp_path / "g.keras", safe_mode=True)
     x = model.predict(np.zeros((2, model.input_shape[1])), verbose=0)
     assert x.shape == (2, 8, 8, 1) and x.min() >= -1 and x.max() <= 1
+
+
+def test_lessons_record_writes_compact_replayable_runs(tmp_path):
+    """--record on a tiny budget: one run folder per distinct lesson run (a shared pair once),
+    no checkpoints, the index naming them with the claim the recording shows, and the exit
+    code saying whether every claim held."""
+    from gan_core.lessons.recording import judge_recording, read_index
+    from gan_core.replay import Recording
+
+    out = cli("lessons", "--record", "--only", "collapse-ring", "d-too-strong", "collapse-digits",
+              "--steps", "120", "--out", "rec", cwd=tmp_path)
+    index = read_index(tmp_path / "rec")
+    assert set(index) == {"collapse-ring", "d-too-strong", "collapse-digits"}, out.stderr
+    assert out.returncode == (0 if all(r.holds for r in index.values()) else 1), out.stderr
+    assert index["d-too-strong"].runs == index["collapse-digits"].runs  # trained once
+    folders = sorted(p.name for p in (tmp_path / "rec").iterdir() if p.is_dir())
+    assert folders == sorted({*index["collapse-ring"].runs.values(), *index["d-too-strong"].runs.values()})
+    for name, recorded in index.items():
+        assert f"{name:24} {'holds' if recorded.holds else 'FAILS'} on the recording" in out.stdout
+        assert recorded.detail.endswith(")") and "at step 120" in recorded.detail
+        assert judge_recording(name, tmp_path / "rec") == (recorded.holds, recorded.detail)
+    for run_id in folders:
+        rec = Recording(tmp_path / "rec" / run_id)
+        assert rec.end == 120 and rec.kept[-1] == 120 and rec.snapshot_steps[-1] == 120
+        assert not (tmp_path / "rec" / run_id / "checkpoints").exists()
+    assert "MB for 3 recorded lesson(s)" in out.stdout
+    # recording one lesson again replaces its folder and keeps the others
+    again = cli("lessons", "--record", "--only", "collapse-ring", "--steps", "60", "--out", "rec",
+                cwd=tmp_path)
+    index2 = read_index(tmp_path / "rec")
+    assert again.returncode == (0 if index2["collapse-ring"].holds else 1), again.stderr
+    assert index2["d-too-strong"] == index["d-too-strong"]
+    assert index2["collapse-ring"].runs != index["collapse-ring"].runs
+    assert sorted(p.name for p in (tmp_path / "rec").iterdir() if p.is_dir()) == sorted(
+        {*index2["collapse-ring"].runs.values(), *index["d-too-strong"].runs.values()})

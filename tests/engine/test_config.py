@@ -11,21 +11,38 @@ def test_json_round_trip():
     assert RunConfig.from_json(cfg.to_json()) == cfg
 
 
-@pytest.mark.parametrize("changes, words", [
-    (dict(lr_d=5.0), "lr_d must be between"),
-    (dict(lr_g=float("nan")), "lr_g must be a finite number"),
-    (dict(batch=0), "batch must be between"),
-    (dict(batch=3.5), "batch must be a whole number"),
-    (dict(loss="wgan"), "unknown loss 'wgan'; choose one of: non_saturating"),
-    (dict(model="resnet"), "unknown model"),
-    (dict(dataset="mnits"), "unknown dataset 'mnits'"),
-    (dict(ema=0.2), "ema must be 0"),
-    (dict(pack=0), "pack must be between 1 and 8"),
-    (dict(batch=100, pack=3), r"batch \(100\) must be a multiple of pack \(3\)"),
+@pytest.mark.parametrize("changes, words, fields", [
+    (dict(lr_d=5.0), "lr_d must be between", ("lr_d",)),
+    (dict(lr_g=float("nan")), "lr_g must be a finite number", ("lr_g",)),
+    (dict(batch=0), "batch must be between", ("batch",)),
+    (dict(batch=3.5), "batch must be a whole number", ("batch",)),
+    (dict(loss="wgan"), "unknown loss 'wgan'; choose one of: non_saturating", ("loss",)),
+    (dict(model="resnet"), "unknown model", ("model",)),
+    (dict(dataset="mnits"), "unknown dataset 'mnits'", ("dataset",)),
+    (dict(dataset=" "), "dataset: give a dataset name", ("dataset",)),
+    (dict(ema=0.2), "ema must be 0", ("ema",)),
+    (dict(pack=0), "pack must be between 1 and 8", ("pack",)),
+    (dict(batch=100, pack=3), r"batch \(100\) must be a multiple of pack \(3\)", ("batch", "pack")),
+    (dict(spectral_norm="no"), "spectral_norm must be true or false", ("spectral_norm",)),
+    (dict(title=3), "title must be text", ("title",)),
+    (dict(data_std=9.0), "data_std must be between", ("data_std",)),
 ])
-def test_bad_values_are_explained(changes, words):
-    with pytest.raises(ConfigError, match=words):
+def test_bad_values_are_explained(changes, words, fields):
+    with pytest.raises(ConfigError, match=words) as caught:
         RunConfig(**changes)
+    assert caught.value.fields == fields and caught.value.field == fields[0]
+
+
+def test_an_error_names_its_settings_as_the_caller_calls_them():
+    with pytest.raises(ConfigError) as caught:
+        RunConfig(batch=100, pack=3)
+    said = caught.value.worded({"batch": "Batch", "pack": "D judges packs of"})
+    assert said == ("Batch (100) must be a multiple of D judges packs of (3): D judges the batch "
+                    "in groups of 3 samples")
+    assert caught.value.worded({}) == str(caught.value)  # unnamed settings keep their names
+    assert caught.value.worded({"pack": "P"}, str.upper).startswith("batch (100) MUST BE A MULTIPLE OF P (3)")
+    plain = ConfigError("not about one setting")
+    assert plain.field is None and plain.worded({"batch": "Batch"}) == "not about one setting"
 
 
 def test_text_assignments_convert_types():

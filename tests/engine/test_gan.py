@@ -32,10 +32,11 @@ def test_learning_rate_and_k_changes_do_not_retrace(tiny):
     s = Gan(tiny, load_dataset("ring8"))
     s.run(2)
     assert s.traces() == 1
-    s.set_learning_rates(lr_d=1e-4, lr_g=5e-5)
+    s.apply_settings(dict(lr_d=1e-4, lr_g=5e-5, gp_weight=5.0))
     s.run(7, d_steps=3)
     assert s.traces() == 1
     assert float(s.opt_d.learning_rate.numpy()) == pytest.approx(1e-4)
+    assert float(s.gp_weight.numpy()) == pytest.approx(5.0)
     s.run(3, mode="d")  # a new mode is a new graph, traced once
     s.run(4, mode="d", d_steps=2)
     assert s.traces() == 2

@@ -70,3 +70,17 @@ def test_delete_removes_only_that_run(two_saved, runs_dir, tiny):
     assert sorted(p.name for p in runs_dir.iterdir()) == sorted([two_saved[1], "loose.txt", "notes"])
     assert [r.run_id for r in runs.list()] == [two_saved[1]]
     assert runs.get(two_saved[1]).state.step == 5
+
+
+def test_a_run_records_its_owner_and_reading_it_never_fails(tiny, runs_dir):
+    from gan_core.runs import Runs
+
+    runs = Runs(runs_dir)
+    mine = runs.create(tiny, owner="tag-of-a-browser")
+    nobody = runs.create(tiny.replace(seed=1))
+    assert runs.owner(mine.run_id) == "tag-of-a-browser"
+    assert runs.owner(nobody.run_id) is None
+    fresh = Runs(runs_dir)  # another server process reads it from the folder
+    assert fresh.owner(mine.run_id) == "tag-of-a-browser"
+    (runs_dir / mine.run_id / "owner.json").write_text("{not json")
+    assert fresh.owner(mine.run_id) is None  # damaged: only the teacher controls it

@@ -1,0 +1,205 @@
+"""Worker: the training thread's side of a Trainer, its state machine.
+
+Only the training thread calls a Worker (after `Trainer.open` set it up, before the thread
+started). It takes commands from the Mailbox between two compiled calls, trains, records
+through the Recorder and publishes through the callback the Trainer gave it.
+
+States: idle (never trained) -> running <-> paused (a pause, a step count or a budget done, a
+divergence, a full disk) -> stopped; error when the thread failed. Every pause has a
+checkpoint, so a divergence can always go back to real weights.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .commands import LIVE_SETTINGS, Mailbox, Orders, valid_settings
+from .config import RunConfig
+from .errors import StoreError
+from .gan import Gan
+from .pacer import Pacer
+from .recorder import Recorder
+from .slots import SLOTS, Slots
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SECONDS = 30.0  # a crash loses at most this much training
+LINE_POLL_SECONDS = 0.5  # a run waiting for a training slot looks at its commands this often
+
+
+class Worker:
+    def __init__(self, config: RunConfig, gan: Gan, recorder: Recorder, mail: Mailbox,
+                 publish: Callable[[], None], slots: Slots = SLOTS) -> None:
+        self.config, self.gan, self.recorder, self.mail = config, gan, recorder, mail
+        self.publish, self.slots, self.run_id = publish, slots, recorder.store.run_id
+        self.queued = 0  # place in line for a training slot; 0: not waiting
+        self.status, self.message, self.handled = "idle", "", 0
+        self.elapsed, self.pace = 0.0, Pacer()
+        self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
+        self.until: int | None = None  # running pauses at this step, when set
+        self.hparams: dict[str, Any] = {k: getattr(config, k) for k in LIVE_SETTINGS}
+
+    def restore(self, status: dict[str, Any]) -> None:
+        """Continue from a saved status.json (its training time and live settings)."""
+        elapsed = status.get("elapsed", 0.0)
+        self.elapsed = float(elapsed) if isinstance(elapsed, (int, float)) else 0.0
+        self._apply(valid_settings(self.config, status.get("hparams")))
+        self.status = "paused" if self.recorder.at() else "idle"
+
+    @property
+    def busy(self) -> bool:
+        return self.status == "running" or self.pending > 0
+
+    def run(self, paused: bool, stop: threading.Event) -> None:
+        """The thread's body: until `stop` is set, obey commands and train while busy."""
+        self.status, self.message = ("paused" if paused else "running"), ""
+        last_ckpt = time.monotonic()
+        try:
+            self.recorder.begin()
+            self.publish()
+            while not stop.is_set():
+                try:
+                    if not self.busy:
+                        self._leave_slot()  # before waiting for a command: others may train
+                    orders = self.mail.take(self.handled,
+                                            lambda: not (self.busy or stop.is_set()))
+                    if orders is not None:
+                        # A command shows at once, not after the next call: that can take
+                        # seconds (the first traces the graph; a busy machine), and a page
+                        # drawn meanwhile must already see "running" to tick.
+                        self._obey(orders)
+                        self.publish()
+                    if self.busy and not stop.is_set() and self._slot():
+                        t0 = time.perf_counter()
+                        self._train_call()
+                        if self.busy and time.monotonic() - last_ckpt > CHECKPOINT_SECONDS:
+                            self.save()
+                            last_ckpt = time.monotonic()
+                        self.elapsed += time.perf_counter() - t0
+                        self.publish()
+                except StoreError as exc:  # a full disk: pause at the last checkpoint
+                    at, back = self.recorder.at(), self._halt()
+                    self.message = (f"Training paused at step {at:,}: {exc}. The run was "
+                                    f"rolled back to step {back:,}, its last checkpoint; free "
+                                    f"some disk space, then resume.")
+                    log.warning("run %s: %s", self.recorder.store.run_id, self.message)
+                    self.publish()
+            self.status = "stopped"
+        except Exception as exc:  # a thread never dies silently: the page shows this
+            if not isinstance(exc, StoreError):
+                log.exception("training thread failed")
+            self.status, self.message = "error", f"{type(exc).__name__}: {exc}"
+        finally:
+            self._finish()
+
+    def _slot(self) -> bool:
+        """Whether this run holds a training slot; if not, it waits in line a moment and
+        publishes its place when that changed."""
+        was = self.queued
+        self.queued = 0 if self.slots.acquire(self.run_id, LINE_POLL_SECONDS) \
+            else self.slots.position(self.run_id)
+        if self.queued != was:
+            self.publish()
+        return self.queued == 0
+
+    def _leave_slot(self) -> None:
+        self.slots.release(self.run_id)
+        if self.queued:
+            self.queued = 0
+            self.publish()
+
+    def _finish(self) -> None:
+        """Save (unless the thread failed), give back the training slot and release the run
+        folder, keeping the message that says what happened first."""
+        store = self.recorder.store
+        self.slots.release(self.run_id)
+        self.queued = 0
+        try:
+            if self.status != "error":
+                self.save()
+        except StoreError as exc:
+            log.warning("run %s: %s", store.run_id, exc)
+            self.message = self.message or f"Could not save the run when it stopped: {exc}"
+        finally:
+            try:
+                store.close()
+            except StoreError as exc:
+                log.warning("run %s: %s", store.run_id, exc)
+            self.publish()
+
+    def _obey(self, o: Orders) -> None:
+        rec = self.recorder
+        if o.hparams:
+            self._apply(o.hparams)
+            rec.add_event(o.hparams)
+        if o.cancel:
+            self.pending = 0
+        if o.run is True:
+            self.status, self.message, self.until = "running", "", o.until
+            if self.until is not None and rec.at() >= self.until:
+                self.status, self.until = "paused", None
+        elif o.run is False and self.status == "running":
+            self.status = "paused"
+            self.save()
+        if o.steps:
+            self.status, self.message = "paused", ""
+            if o.marked:  # a band from the first of these steps to the last (gan_core.views.marks)
+                first = rec.at() + self.pending
+                who = {"both": "D+G", "d": "D", "g": "G"}[o.which]
+                rec.add_event({"manual": f"{who} x{o.steps}", "until": first + o.steps}, step=first)
+            self.pending, self.pending_mode = self.pending + o.steps, o.which
+        self.handled = o.seq
+
+    def _apply(self, changes: dict[str, Any]) -> None:
+        self.hparams.update(changes)
+        self.gan.apply_settings(changes)
+
+    def _train_call(self) -> None:
+        rec, running = self.recorder, self.status == "running"
+        if running:
+            limit = self.until - rec.at() if self.until is not None else None
+        else:
+            limit = self.pending
+        k, first = self.pace.k(rec.at(), self.config.snapshot_every, limit), rec.at() + 1
+        t0 = time.perf_counter()
+        rows = self.gan.run(k, self.hparams["d_steps"], "both" if running else self.pending_mode)
+        self.pace.called(k, time.perf_counter() - t0)
+        self.pending -= 0 if running else k
+        bad = ~np.isfinite(rows[:, :2]).all(axis=1)
+        if bad.any():  # NaN/Inf: pause at the last checkpoint, so a lower rate can resume
+            row, back = rows[bad.argmax()], self._halt()
+            self.message = (
+                f"Training diverged at step {first + int(bad.argmax()):,}: the "
+                f"{'D' if not np.isfinite(row[0]) else 'G'} loss became NaN/Inf. Usually a "
+                f"learning rate is too high (lr_d={self.hparams['lr_d']:g}, "
+                f"lr_g={self.hparams['lr_g']:g}). The weights were rolled back to step "
+                f"{back:,}, the last checkpoint; lower a learning rate and resume.")
+            return
+        rec.record(first, rows)
+        step_done = not running and self.pending == 0
+        budget_done = self.until is not None and rec.at() >= self.until
+        if rec.at() % self.config.snapshot_every == 0 or step_done or budget_done:
+            rec.take_snapshot()  # the end of a step or a budget gets a snapshot too
+        self.pace.recorded(k, time.perf_counter() - t0)
+        if budget_done:
+            self.status, self.until = "paused", None
+        if step_done or budget_done:
+            self.save()  # every pause has a checkpoint
+
+    def _halt(self) -> int:
+        """Pause, cancelling what was asked for, at the last checkpoint (the Recorder rolls
+        memory and folder back to it); its step."""
+        self.status, self.pending, self.until = "paused", 0, None
+        return self.recorder.rollback()
+
+    def save(self) -> None:
+        """Checkpoint (when trained since the last one) and status."""
+        if self.recorder.unsaved:
+            self.recorder.checkpoint()
+        self.recorder.write_status(state=self.status, message=self.message,
+                                   elapsed=self.elapsed, hparams=self.hparams)
