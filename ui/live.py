@@ -23,7 +23,9 @@ from ui.labels import said
 TICK_SECONDS = 2.0  # a view's live parts redraw every 2 s in a class (the floor for
 # a student): every second, 30 viewers took 0.18-0.19 cores of the server, at 2 s 0.10-0.11
 PROJECTOR_SECONDS = 1.0  # ... and every second on the projector, or with few viewers
-SMALL_AUDIENCE = 5  # a session that first draws while at most this many watch ticks every second
+SMALL_AUDIENCE = 2  # a session that first draws while at most this many watch ticks every second
+# (one person, two tabs); five tabs in Chromium beside training kept 0.86 of its speed with 2,
+# 0.80 with 5 (bench/NOTES.md 17)
 SEEN_SECONDS = 60.0  # a session that drew nothing for this long no longer counts as watching
 CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs the browser ~100 ms
 # of CPU, 3 curves a second took a third of a core from training (bench/NOTES.md, 13)
