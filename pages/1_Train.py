@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import links, live, replay, roles, state
+from ui import links, live, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", layout="wide")
@@ -17,13 +17,7 @@ if notes:  # what the loader skipped or changed in the user's data (also printed
     with st.expander(f"About this data: {len(trainer.data.notes) + len(trainer.data.skipped)} "
                      "note(s)", icon=":material/info:"):
         st.markdown("\n".join(f"- {line}" for line in notes))
-if replay.is_replay(trainer):  # a recording: its controls are in the sidebar
-    st.caption(replay.NOTE)
-elif not roles.may_control_run(trainer):  # roles on, and not this browser's run
-    st.caption(roles.controller_note(trainer.store.owner()))
-else:
-    live.controls(trainer)
-    live.hparams(trainer)
+live.run_controls(trainer)
 with st.expander("Link to these settings", icon=":material/link:"):
     links.share(cfg, "Opens the home page's new-run form filled in with this run's settings "
                 "(seed included): hand it to a class and everyone starts the same run.")

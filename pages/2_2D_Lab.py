@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from ui import layout, live, replay, roles, state
+from ui import layout, live, state
 
 st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
@@ -12,12 +12,7 @@ if trainer.data.kind != "points":
     st.info("The 2D Lab draws 2D datasets (ring8, grid25, spiral, ...). This run trains on "
             "images: see its samples on the Train and Evolution pages.")
     st.stop()
-if replay.is_replay(trainer):  # a recording: its controls are in the sidebar
-    st.caption(replay.NOTE)
-elif not roles.may_control_run(trainer):  # roles on, and not this browser's run
-    st.caption(roles.controller_note(trainer.store.owner()))
-else:
-    live.controls(trainer)
+live.run_controls(trainer, settings=False)
 VIEWS = {"real": "real data", "fake": "generated", "heatmap": "discriminator heatmap",
          "arrows": "G's gradient arrows", "manifold": "generator manifold"}
 show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="multi",

@@ -20,3 +20,16 @@ def tiny():
 
     return RunConfig(dataset="ring8", width=32, depth=2, batch=64, z_dim=2, lr_d=1e-3,
                      lr_g=1e-3, snapshot_every=25)
+
+
+@pytest.fixture
+def app_runs(tmp_path, monkeypatch):
+    """Page tests: the app's runs in a fresh folder, the repo as working directory; every run
+    stopped and the process-wide registry dropped afterwards."""
+    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.chdir(ROOT)
+    yield
+    from ui import state
+
+    state.runs().stop_all()
+    state.runs.clear()

@@ -17,7 +17,7 @@ from gan_core.losses import LOSSES
 from gan_core.slots import SLOTS
 from gan_core.views import plotly_charts
 from gan_core.views.pillow_charts import curve_image
-from ui import roles, state
+from ui import replay, roles, state
 from ui.labels import said
 
 TICK_SECONDS = 2.0  # a view's live parts redraw every 2 s in a class (the issue's floor for
@@ -248,6 +248,19 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
         st.warning(snap.message)
     for warning in snap.warnings:
         st.caption(f":material/warning: {warning}")
+
+
+def run_controls(trainer: Trainer, settings: bool = True) -> None:
+    """The run's controls (and its live settings when `settings`) for whoever may use them;
+    a line saying where they are for a replay (its sidebar) or who has them (roles on)."""
+    if replay.is_replay(trainer):
+        st.caption(replay.NOTE)
+    elif not roles.may_control_run(trainer):
+        st.caption(roles.controller_note(trainer.store.owner()))
+    else:
+        controls(trainer)
+        if settings:
+            hparams(trainer)
 
 
 def controls(trainer: Trainer) -> None:

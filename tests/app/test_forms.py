@@ -10,16 +10,7 @@ from gan_core.defaults import defaults_for
 from gan_core.links import from_query
 from ui.labels import LABELS
 
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.chdir(ROOT)
-    yield
-    from ui import state
-
-    state.runs().stop_all()
-    state.runs.clear()
+pytestmark = pytest.mark.usefixtures("app_runs")
 
 
 def app(page: str, **query: str) -> AppTest:

@@ -23,15 +23,9 @@ def digest() -> str:
 
 
 @pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.chdir(ROOT)
+def isolated_runs(app_runs):
     before = digest()
     yield
-    from ui import state
-
-    state.runs().stop_all()
-    state.runs.clear()
     assert digest() == before  # a replay never writes into its recording
 
 

@@ -3,7 +3,9 @@ upload data, pick runs while they train (issue 16's bugs, each with its test).""
 import json
 
 import pytest
-from test_pages import _with_run, app, isolated_runs  # noqa: F401  (isolated_runs: autouse)
+from test_pages import _with_run, app
+
+pytestmark = pytest.mark.usefixtures("app_runs")
 
 
 @pytest.mark.parametrize("kind", ["points", "images"])

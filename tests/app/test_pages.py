@@ -9,15 +9,7 @@ from conftest import ROOT
 PAGES = ["dashboard.py"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.chdir(ROOT)
-    yield
-    from ui import state
-
-    state.runs().stop_all()
-    state.runs.clear()
+pytestmark = pytest.mark.usefixtures("app_runs")
 
 
 def app(page: str) -> AppTest:

@@ -2,7 +2,10 @@
 their own runs) and runs waiting for a training slot."""
 import hashlib
 
-from test_pages import app, isolated_runs  # noqa: F401  (isolated_runs: autouse)
+import pytest
+from test_pages import app
+
+pytestmark = pytest.mark.usefixtures("app_runs")
 
 KEY = "correct horse battery staple"
 ALICE, BOB = "a" * 32, "b" * 32

@@ -21,17 +21,10 @@ LIVE_PAGES = ["pages/1_Train.py", "pages/2_2D_Lab.py", "pages/5_Runs.py",
 
 
 @pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
+def isolated_runs(app_runs, monkeypatch):
     from ui import live
 
-    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.chdir(ROOT)
     monkeypatch.setattr(live, "VIEWERS", live.Viewers())  # no one watches yet
-    yield
-    from ui import state
-
-    state.runs().stop_all()
-    state.runs.clear()
 
 
 class Tab:
