@@ -109,6 +109,12 @@ class Runs:
                 out[label] = trainer
         return out
 
+    def list_live(self) -> builtins.list[RunInfo]:
+        """The runs in this process (training, paused, replays), newest first; reads no folder."""
+        with self._lock:
+            live = dict(self._runs)
+        return [self._info(run_id, live[run_id]) for run_id in sorted(live, reverse=True)]
+
     def list(self) -> list[RunInfo]:
         """Every readable run, newest first (see `scan` for the ones skipped)."""
         return self.scan()[0]

@@ -21,6 +21,12 @@ live.run_controls(trainer)
 with st.expander("Link to these settings", icon=":material/link:"):
     links.share(cfg, "Opens the home page's new-run form filled in with this run's settings "
                 "(seed included): hand it to a class and everyone starts the same run.")
+# A plain link (the browser opens it in a new tab, for the projector's window); page_link
+# needs the app's navigation, which a page opened on its own (a test) does not have
+st.markdown(f":material/co_present: [Show this run full screen (class demo)]"
+            f"(Class_demo?run={trainer.run_id})", help="Large type, no sidebar, every second: "
+            "for the projector. Opened from the sidebar instead, the class demo follows the "
+            "teacher's newest training run.")
 c = st.columns([2, 1.2, 1, 1])
 smoothing = c[0].slider("Curve smoothing", 0.0, 0.99, 0.6, 0.01, key="smooth")
 WINDOWS = {0: "all steps", 100: "last 100 steps", 1_000: "last 1,000 steps",

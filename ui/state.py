@@ -67,6 +67,24 @@ def current(controls: bool = True) -> Run | None:
     return trainer
 
 
+def teachers_run() -> str | None:
+    """The run a class watches, newest first among: the teacher's training runs (runs started
+    by no student: every run when roles are off), then the teacher's other runs in this process
+    (a pause to explain keeps the projector on its run), then any training run, any run in this
+    process, any saved run. A projector asks every second: it reads run folders only when no
+    run is in memory."""
+    reg = runs()
+    infos = reg.list_live()
+    training = [r for r in infos if r.status in ("running", "playing")]
+    teachers = {r.run_id for r in infos if reg.owner(r.run_id) is None}
+    for group in ([r for r in training if r.run_id in teachers],
+                  [r for r in infos if r.run_id in teachers], training, infos):
+        if group:
+            return group[0].run_id
+    saved = reg.list()
+    return saved[0].run_id if saved else None
+
+
 def run_picker() -> Run | None:
     """A sidebar box to switch runs (and a replay's controls under it); returns the selected
     trainer."""

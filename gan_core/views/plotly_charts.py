@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..run_state import Snapshot
 from . import marks, ticks
-from .style import COLOURS, FAKE, LABELS, PALETTE, REAL, chart_axes, line
+from .style import COLOURS, FAKE, FIELD_RGB, LABELS, PALETTE, REAL, chart_axes, line
 
 
 def _figure(traces: list[dict], layout: dict) -> go.Figure:
@@ -96,13 +96,9 @@ def _step_layout(title: str, height: int, x: ticks.Axis | None, y: ticks.Axis | 
                 uirevision="keep", **extra)  # keep the user's zoom across live updates
 
 
-# D's heatmap: plotly's RdBu (0 red = "fake", 1 blue = "real") without its two darkest ends,
-# mixed 35 % with white so the points and arrows over it stay visible; drawn opaque, so the
-# colour bar shows exactly the colours of the plot.
-FIELD_SCALE = [[i / 8, "rgb({},{},{})".format(*(round(c + 0.35 * (255 - c)) for c in rgb))]
-               for i, rgb in enumerate([(178, 24, 43), (214, 96, 77), (244, 165, 130),
-                                        (253, 219, 199), (247, 247, 247), (209, 229, 240),
-                                        (146, 197, 222), (67, 147, 195), (33, 102, 172)])]
+# D's heatmap (style.FIELD_RGB): drawn opaque, so the colour bar shows exactly the plot's colours.
+FIELD_SCALE = [[i / (len(FIELD_RGB) - 1), "rgb({},{},{})".format(*rgb)]
+               for i, rgb in enumerate(FIELD_RGB)]
 MESH_JUMP = 0.08  # of the view's width: a grid line breaks where G sends neighbours this far apart
 ARROW = 0.07  # of the view's width: the drawn length of the longest arrows (see arrow_xy)
 ARROW_FULL_PCT = 90  # arrows at or above this percentile of |grad| are drawn at full length

@@ -25,6 +25,13 @@ COLOURS = {"d_loss": "#1f77b4", "g_loss": "#ff7f0e", "d_real": "#2ca02c", "d_fak
            "confident_pct": "#2ca02c", "class_kl": "#9467bd", "fcd": "#8c564b",
            "duplicate_pct": "#d62728"}
 REAL, FAKE = "#7f7f7f", "#ff7f0e"
+# D's heatmap, 0 ("fake") to 1 ("real"): plotly's RdBu without its two darkest ends, mixed 35 %
+# with white so the points and arrows over it stay visible. Both the 2D Lab's chart and the
+# projector's picture (pillow_images.field_image) use these.
+FIELD_RGB = [tuple(round(c + 0.35 * (255 - c)) for c in rgb)
+             for rgb in [(178, 24, 43), (214, 96, 77), (244, 165, 130), (253, 219, 199),
+                         (247, 247, 247), (209, 229, 240), (146, 197, 222), (67, 147, 195),
+                         (33, 102, 172)]]
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")  # runs compared on one chart
 
 

@@ -44,6 +44,8 @@ def test_every_page_renders_with_a_trained_run(page, kind, tiny):
     assert not at.exception, at.exception
     if page.endswith("Runs.py"):
         assert at.multiselect(key="runs_cmp").value == [t.run_id]
+    elif page.endswith("Class_demo.py"):  # no sidebar: the run named in the URL, full screen
+        assert at.title[0].value.startswith(t.config.dataset) and len(at.get("image")) >= 3
     elif page != "dashboard.py":
         assert at.sidebar.selectbox(key="run_pick").value == t.run_id
 

@@ -251,3 +251,37 @@ def test_two_tabs_on_one_run_stay_in_step(server, browser):
     until(a, f"{STEP} > {moving}", "tab A's step moving on")
     no_exception(a)
     a.screenshot(path=SHOTS / "9_two_tabs_A_after_B_resumed.png", full_page=True)
+
+
+def test_the_class_demo_follows_the_teachers_run_and_its_pause(server, browser):
+    """The projector opens the class demo before any run exists; the teacher starts the ring
+    in another window: the projector shows it moving, then the teacher's pause, by itself.
+    The Train page's link opens the same run full screen."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    projector.add_init_script(f"({WATCH})()")
+    projector.set_default_timeout(CAP_S * 1000)
+    projector.goto(server + "/Class_demo")
+    until(projector, "document.body.innerText.includes('When the teacher starts one')",
+          "the class demo waiting for a run")
+    assert projector.locator("[data-testid=stSidebar]").is_hidden()
+    teacher = new_page(browser)
+    teacher.goto(server)
+    teacher.get_by_role("button", name="Start the 8-Gaussian ring").click()
+    until(projector, heading("8-Gaussian ring") + f" && {STEP} > 100",
+          "the projector showing the teacher's run moving")
+    until(projector, "document.body.innerText.includes('modes captured')", "the modes line")
+    until(teacher, f"{metric('State')} === 'running'", "the teacher's Train page")
+    teacher.locator(".st-key-ctl_pause button").click()
+    until(projector, f"{metric('State')} === 'paused'", "the projector showing the pause")
+    settle(projector)
+    no_exception(projector)
+    projector.screenshot(path=SHOTS / "10_class_demo_paused.png")
+    link = teacher.get_by_role("link", name="Show this run full screen (class demo)")
+    assert link.get_attribute("href").startswith("Class_demo?run=")
+    with teacher.context.expect_page() as opened:
+        link.click()
+    demo = opened.value
+    until(demo, heading("8-Gaussian ring") + f" && {metric('State')} === 'paused'",
+          "the linked class demo on the paused run")
+    no_exception(demo)

@@ -93,3 +93,39 @@ def test_scatter_image_dots_are_squares_clipped_at_the_edge():
     img = pi.scatter_image(np.array([[0.0, 1.0]]), (0, 1, 0, 1), size=10, dot=3)
     np.testing.assert_array_equal(np.argwhere((img != 255).any(-1)),
                                   [[r, c] for r in range(3) for c in range(3)])
+
+
+def _field(d: np.ndarray) -> dict:
+    return {"xs": np.linspace(0, 1, d.shape[1]), "ys": np.linspace(0, 1, d.shape[0]), "d": d}
+
+
+def test_field_image_colours_d_with_the_top_of_the_picture_at_high_y():
+    from gan_core.views.style import FIELD_RGB
+    d = np.array([[0.0, 0.0], [1.0, 1.0]])  # row 0 is y = 0 (the bottom): D says fake there
+    img = pi.field_image(_field(d), None, None, (0, 1, 0, 1), size=9)
+    assert img.shape == (9, 9, 3)
+    assert (img[0] == FIELD_RGB[-1]).all() and (img[-1] == FIELD_RGB[0]).all()
+    assert (img[4] == FIELD_RGB[4]).all()  # halfway up, D = 0.5: the middle anchor (white-ish)
+    left_right = np.array([[0.0, 1.0], [0.0, 1.0]])
+    img = pi.field_image(_field(left_right), None, None, (0, 1, 0, 1), size=9)
+    assert (img[:, 0] == FIELD_RGB[0]).all() and (img[:, -1] == FIELD_RGB[-1]).all()
+
+
+def test_field_image_stretches_scores_that_are_not_probabilities():
+    from gan_core.views.style import FIELD_RGB
+    d = np.array([[-7.0, 3.0], [-7.0, 3.0]])
+    img = pi.field_image(_field(d), None, None, (0, 1, 0, 1), probability=False, size=5)
+    assert (img[:, 0] == FIELD_RGB[0]).all() and (img[:, -1] == FIELD_RGB[-1]).all()
+    flat = pi.field_image(_field(np.full((2, 2), 4.0)), None, None, (0, 1, 0, 1),
+                          probability=False, size=5)
+    assert (flat == FIELD_RGB[4]).all()  # one value everywhere: "unsure", not a crash
+
+
+def test_field_image_draws_generated_points_centred_with_an_edge_and_real_ones_grey():
+    d = np.full((3, 3), 0.5)
+    img = pi.field_image(_field(d), np.array([[0.5, 0.5]]), np.array([[0.0, 0.0]]),
+                         (0, 1, 0, 1), size=21, dot=5)
+    assert (img[10, 10] == pi.FAKE_RGB).all()
+    assert (np.argwhere((img == pi.FAKE_RGB).all(-1)).mean(0) == (10, 10)).all()  # centred
+    assert (img[7, 7] == (255, 255, 255)).all()  # the white edge around it
+    assert (img[20, 0] == pi.REAL_RGB).all()  # the real point at the bottom-left corner
