@@ -28,11 +28,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(runs_dir: Path, timeout: float = 60.0) -> Iterator[str]:
-    """The app's URL once its health check answers; the server is stopped on exit."""
+def app_server(runs_dir: Path, timeout: float = 60.0, log_path: Path | None = None
+               ) -> Iterator[str]:
+    """The app's URL once its health check answers; the server is stopped on exit. Its output
+    goes to `log_path` when given (a bench reads it for exceptions), else to a temporary file."""
     port = free_port()
     env = dict(os.environ, GANSCOPE_RUNS=str(runs_dir), TF_CPP_MIN_LOG_LEVEL="2")
-    log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the server's whole life; closed below)
+    # open for the server's whole life; closed below
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
