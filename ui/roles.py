@@ -7,6 +7,12 @@ student: it watches any run, starts its own, and controls and deletes only those
 owner is recorded in its folder as a hash of the browser's id (a random id in a cookie, so a
 reload keeps it); runs nobody owns (the CLI's, the lessons started by the teacher, older
 runs) are the teacher's. The key is compared in constant time and never logged or shown.
+
+Where Streamlit's OIDC login is configured (an `[auth]` section in secrets.toml, and
+Authlib installed: `pip install "streamlit[auth]"`), the teacher can be a named account
+instead: `GANSCOPE_TEACHER_ACCOUNT` or `teacher_account` in secrets.toml holds its e-mail
+address, and a browser logged in (st.login) as that account is the teacher. Either setting
+turns roles on; with both, either way in works.
 """
 from __future__ import annotations
 
@@ -23,19 +29,30 @@ if TYPE_CHECKING:  # the router draws the sign-in box before TensorFlow is impor
     from gan_core import Trainer
 
 ENV = "GANSCOPE_TEACHER_KEY"
+ACCOUNT_ENV = "GANSCOPE_TEACHER_ACCOUNT"
 COOKIE = "ganscope_viewer"
 COOKIE_DAYS = 180
 
 
-def teacher_key() -> str | None:
-    """The configured key, or None: roles are off."""
-    key = os.environ.get(ENV, "")
-    if not key:
+def _setting(env: str, secret: str) -> str | None:
+    value = os.environ.get(env, "")
+    if not value:
         try:
-            key = str(st.secrets.get("teacher_key", ""))
-        except Exception:  # no secrets.toml, or an unreadable one: roles stay off
-            key = ""
-    return key or None
+            value = str(st.secrets.get(secret, ""))
+        except Exception:  # no secrets.toml, or an unreadable one: the setting is not set
+            value = ""
+    return value or None
+
+
+def teacher_key() -> str | None:
+    """The configured key, or None."""
+    return _setting(ENV, "teacher_key")
+
+
+def teacher_account() -> str | None:
+    """The teacher's e-mail address for OIDC login (st.login), or None."""
+    account = _setting(ACCOUNT_ENV, "teacher_account")
+    return account.strip().lower() if account else None
 
 
 def key_matches(given: str, key: str) -> bool:
@@ -43,7 +60,32 @@ def key_matches(given: str, key: str) -> bool:
 
 
 def on() -> bool:
-    return teacher_key() is not None
+    """Whether roles are on: a teacher key or a teacher account is configured."""
+    return teacher_key() is not None or teacher_account() is not None
+
+
+def login_configured() -> bool:
+    """Whether st.login can work here: an [auth] section in secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except Exception:
+        return False
+
+
+def logged_in_account() -> str | None:
+    """The e-mail address this browser logged in with (st.login), lower case; else None."""
+    try:
+        if not st.user.is_logged_in:
+            return None
+        email = st.user.get("email")
+    except Exception:  # no login configured
+        return None
+    return str(email).strip().lower() if email else None
+
+
+def _is_teacher_account() -> bool:
+    account, mine = teacher_account(), logged_in_account()
+    return bool(account and mine) and hmac.compare_digest(mine.encode(), account.encode())
 
 
 class _Teachers:
@@ -74,7 +116,7 @@ def _teachers() -> _Teachers:
 
 def is_teacher() -> bool:
     """Everyone is, when roles are off."""
-    return not on() or owner_tag() in _teachers()
+    return not on() or owner_tag() in _teachers() or _is_teacher_account()
 
 
 def viewer_id() -> str:
@@ -122,21 +164,46 @@ def controller_note(owner: str | None) -> str:
 
 
 def sign_in_box() -> None:
-    """In the sidebar when roles are on: enter the key to become the teacher, or sign out."""
-    key = teacher_key()
-    if key is None:
+    """In the sidebar when roles are on: enter the key (or log in as the teacher's account)
+    to become the teacher, or sign out."""
+    key, account = teacher_key(), teacher_account()
+    if key is None and account is None:
         return
     with st.sidebar.expander("Teacher", expanded=False):
+        if _is_teacher_account():
+            st.caption(f"Logged in as the teacher ({logged_in_account()}): you control every run.")
+            if st.button("Log out", key="teacher_logout"):
+                st.logout()
+            return
         if is_teacher():
             st.caption("You are the teacher: you control every run.")
             if st.button("Sign out", key="teacher_out"):
                 _teachers().discard(owner_tag())
                 st.rerun()
             return
-        st.text_input("Teacher key", type="password", key="teacher_key_input")
-        st.button("Sign in", key="teacher_in", on_click=_sign_in, args=(key,))
-        if st.session_state.pop("_teacher_refused", False):
-            st.error("That is not the teacher key.")
+        if account is not None:
+            _login_button()
+        if key is not None:
+            st.text_input("Teacher key", type="password", key="teacher_key_input")
+            st.button("Sign in", key="teacher_in", on_click=_sign_in, args=(key,))
+            if st.session_state.pop("_teacher_refused", False):
+                st.error("That is not the teacher key.")
+
+
+def _login_button() -> None:
+    """Log in with the identity provider (st.login); or why that is not possible here."""
+    if not login_configured():
+        st.caption("A teacher account is set, but login is not configured: add an [auth] "
+                   "section to .streamlit/secrets.toml (see the README).")
+        return
+    mine = logged_in_account()
+    if mine:  # logged in, as someone else
+        st.caption(f"Logged in as {mine}, not the teacher's account.")
+        if st.button("Log out", key="teacher_logout"):
+            st.logout()
+        return
+    if st.button("Log in as the teacher", key="teacher_login"):
+        st.login()
 
 
 def _sign_in(key: str) -> None:

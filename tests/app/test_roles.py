@@ -140,3 +140,42 @@ def test_a_run_waiting_for_a_training_slot_says_its_place(tiny):
         assert second.wait(lambda s: s.step > 0 and not s.queued, timeout=300)
     finally:
         SLOTS.resize(default_size())
+
+
+TEACHER = "teacher@school.example"
+
+
+def test_a_teacher_account_logged_in_with_st_login_controls_everything(tiny, monkeypatch):
+    """The teacher as a named account (OIDC through st.login): the account logged in is the
+    teacher (e-mail compared without case), any other account or none is a student. The
+    identity provider is outside the test: what st.user says is replaced."""
+    from ui import roles
+
+    monkeypatch.delenv("GANSCOPE_TEACHER_KEY", raising=False)
+    monkeypatch.setenv("GANSCOPE_TEACHER_ACCOUNT", " Teacher@School.example")  # as typed
+    alices = _run(tiny, "alice's", owner=tag(ALICE))
+    monkeypatch.setattr(roles, "logged_in_account", lambda: None)
+    assert not _may_delete(_runs_page_as(BOB, alices.run_id))  # roles on: not logged in
+    monkeypatch.setattr(roles, "logged_in_account", lambda: "someone@school.example")
+    assert not _may_delete(_runs_page_as(BOB, alices.run_id))  # another account
+    monkeypatch.setattr(roles, "logged_in_account", lambda: TEACHER)
+    assert _may_delete(_runs_page_as(BOB, alices.run_id))
+    at = app("dashboard.py").run()  # the router draws the sidebar's Teacher box
+    assert any("Logged in as the teacher" in c.value for c in at.sidebar.caption)
+    assert at.sidebar.button(key="teacher_logout")
+
+
+def test_a_teacher_account_without_login_configured_says_so(monkeypatch):
+    from ui import roles
+
+    monkeypatch.delenv("GANSCOPE_TEACHER_KEY", raising=False)
+    monkeypatch.setenv("GANSCOPE_TEACHER_ACCOUNT", TEACHER)
+    monkeypatch.setattr(roles, "login_configured", lambda: False)
+    at = app("dashboard.py").run()
+    assert not at.exception, at.exception
+    assert any("login is not configured" in c.value for c in at.sidebar.caption)
+    assert not [b for b in at.sidebar.button if b.key == "teacher_login"]
+    monkeypatch.setattr(roles, "login_configured", lambda: True)
+    at = app("dashboard.py").run()
+    assert at.sidebar.button(key="teacher_login")  # st.login() on click: the provider's page
+
