@@ -9,7 +9,7 @@ from gan_core import GanscopeError
 from gan_core.data import POINT_DATASETS, load_dataset
 from gan_core.gan import METRICS
 from gan_core.views import pillow_images, plotly_charts, style
-from gan_core.views.pillow_charts import jpeg, overlay_image
+from gan_core.views.pillow_charts import overlay_image, png
 from ui import lessons, live, roles, state
 
 st.set_page_config(page_title="Runs · GANscope", layout="wide")
@@ -89,7 +89,7 @@ def training() -> bool:
 def compare() -> None:
     token = (tuple(chosen), metric, tuple(clock(r) for r in chosen))
     if training() and not st.session_state.get("_interactive", False):  # as on the Train page
-        st.image(live.memo("runs_pic", token, lambda: jpeg(overlay(overlay_image))),
+        st.image(live.memo("runs_pic", token, lambda: png(overlay(overlay_image))),
                  width="stretch")
     else:
         st.plotly_chart(live.memo("runs", token, overlay), key="fig_runs")

@@ -1,7 +1,6 @@
 """Run controls, live fragments and process-wide memoisation of what a tick draws."""
 from __future__ import annotations
 
-import io
 import secrets
 import threading
 import time
@@ -10,13 +9,12 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import streamlit as st
-from PIL import Image
 
 from gan_core import GanscopeError, RunState, Trainer
 from gan_core.losses import LOSSES
 from gan_core.slots import SLOTS
 from gan_core.views import plotly_charts
-from gan_core.views.pillow_charts import curve_image
+from gan_core.views.pillow_charts import curve_image, png
 from ui import replay, roles, state
 from ui.labels import said
 
@@ -133,19 +131,9 @@ def interactive_toggle(where: Any = st) -> bool:
     return on
 
 
-CURVE_COLOURS = 32  # a curve picture's palette: lines, their faint raw traces, grid and text
-
-
 def curve_png(*args: Any, **kwargs: Any) -> bytes:
-    """pillow_charts.curve_image(...) as a 32-colour PNG. Every viewer fetches each new curve
-    picture: 13-20 KB here where the JPEG took 76-113 KB (1,120 x 600, 20,000 steps), for
-    6-7 ms of encoding instead of 2, spent once per curve clock for all viewers
-    (bench/NOTES.md 17)."""
-    picture = curve_image(*args, **kwargs).convert("RGB").quantize(
-        CURVE_COLOURS, method=Image.Quantize.FASTOCTREE)
-    buf = io.BytesIO()
-    picture.save(buf, format="PNG")
-    return buf.getvalue()
+    """pillow_charts.curve_image(...) as a palette PNG (pillow_charts.png)."""
+    return png(curve_image(*args, **kwargs))
 
 
 def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names: list[str],

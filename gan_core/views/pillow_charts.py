@@ -172,15 +172,14 @@ def _polyline(draw: ImageDraw.ImageDraw, x: np.ndarray, y: np.ndarray, fill: tup
             start = None
 
 
-def jpeg(img: Image.Image) -> bytes:
-    """A chart picture as JPEG bytes (quality 85, no chroma subsampling: thin coloured lines
-    stay crisp). A 1,120 x 600 PNG took 14-18 ms to encode, JPEG 3 ms: the live curves' server
-    time (bench/ui_tick.py) is mostly encoding."""
+PNG_COLOURS = 32  # a chart picture's palette: lines, their faint raw traces, grid and text
+
+
+def png(img: Image.Image) -> bytes:
+    """A chart picture as a PNG_COLOURS-colour PNG: 13-20 KB for a 1,120 x 600 curve picture
+    where JPEG took 76-113 KB, for 6-7 ms of encoding instead of 2, spent once per picture for
+    every viewer of a class (bench/NOTES.md 17)."""
+    picture = img.convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=85, subsampling=0)
+    picture.save(buf, format="PNG")
     return buf.getvalue()
-
-
-def curve_jpeg(*args, **kwargs) -> bytes:
-    """curve_image(...) as JPEG bytes."""
-    return jpeg(curve_image(*args, **kwargs))

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from gan_core.views import plotly_charts, style, ticks
-from gan_core.views.pillow_charts import SCALE, curve_image, curve_jpeg, overlay_image
+from gan_core.views.pillow_charts import SCALE, curve_image, overlay_image, png
 from gan_core.views.style import COLOURS, PALETTE
 
 
@@ -53,8 +53,8 @@ def test_log_scale_drops_non_positive_values_and_empty_history_says_so():
                                                          0, 1.0])}
     img = curve_image(h, ["d_grad_norm"], log_y=True)
     assert np.asarray(img).shape == (300 * SCALE, 560 * SCALE, 3)
-    sent = Image.open(io.BytesIO(curve_jpeg(h, ["d_grad_norm"], log_y=True, height=200)))
-    assert sent.format == "JPEG" and sent.size == (560 * SCALE, 200 * SCALE)
+    sent = Image.open(io.BytesIO(png(curve_image(h, ["d_grad_norm"], log_y=True, height=200))))
+    assert sent.format == "PNG" and sent.mode == "P" and sent.size == (560 * SCALE, 200 * SCALE)
     empty = curve_image({"step": np.zeros(0), "d_loss": np.zeros(0)}, ["d_loss"], title="x")
     assert (np.asarray(empty) < 250).any()  # the title and "no data yet", not a crash
 
