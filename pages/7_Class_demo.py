@@ -5,7 +5,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images
-from ui import live, state
+from ui import live, replay, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Class demo · GANscope", layout="wide",
@@ -25,7 +25,7 @@ st.session_state[live.FAST_VIEW] = True  # the projector ticks every second (ui/
 named = st.query_params.get("run")
 run_id = named or state.teachers_run()
 if run_id is None:
-    st.title("GANscope · class demo")
+    st.title("Class demo")
     st.info("No run yet. When the teacher starts one, it shows here.")
     live.every_tick(lambda: False, lambda: None, [])
 else:
@@ -70,6 +70,9 @@ else:
         c[0].metric("Step", f"{snap.step:,}")
         c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
         c[2].metric("State", f"queued #{snap.queued}" if snap.queued else snap.status)
+        if replay.is_replay(trainer):  # its controls are in the teacher's tab's sidebar
+            st.markdown(f"**Replay** · step {snap.step:,} of {trainer.playhead.end:,} · "
+                        "played from the teacher's window")
         with st.container(key="demo_picture"):  # as tall as the screen leaves (CSS above)
             picture(snap)
 

@@ -149,6 +149,11 @@ def test_every_page_works_on_a_replay(page, name):
         assert len(at.get("plotly_chart")) == 1  # the overlay, to step 2,000
         at.button(key="runs_resume").click().run()  # a replay cannot train: said, not raised
         assert any("cannot train" in e.value for e in at.error)
+    elif page.endswith("Class_demo.py"):  # the projector: no sidebar, the line in the page
+        assert at.metric[0].value == "2,000"
+        assert any(m.value.startswith(f"**Replay** · step 2,000 of {first.playhead.end:,}")
+                   for m in at.main.markdown)
+        assert not at.sidebar.markdown
     else:
         assert sidebar_line(at) == "**Replay** · step 2,000 of " + f"{first.playhead.end:,}"
     if page.endswith("Latent_explorer.py"):
