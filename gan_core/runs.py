@@ -210,5 +210,8 @@ class Runs:
             raise StoreError(f"not a run id: {run_id!r}")
         path = self.runs_dir / run_id
         if not (path / "config.json").is_file():
+            if "-replay-" in run_id:  # replays live in memory only: gone with the process
+                raise StoreError(f"{run_id!r} was a lesson replay, which ends when the server "
+                                 "restarts: press the lesson's Replay on the home page again")
             raise StoreError(f"no saved run {run_id!r} in {self.runs_dir}")
         return path

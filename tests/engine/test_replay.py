@@ -193,3 +193,13 @@ def test_a_lessons_replay_plays_its_runs_together_under_the_lessons_names(tmp_pa
         r.recording.store.run_id for r in again.values()}
     with pytest.raises(StoreError, match="no recording"):
         runs.replay_lesson("mode-hopping", tmp_path)
+
+
+def test_a_replay_after_a_restart_says_to_replay_the_lesson_again(tmp_path):
+    """A tab's URL keeps a replay's id; a new process (a restarted server) has no such replay:
+    the message says why and what to press, not "no saved run"."""
+    first = Runs(tmp_path / "runs").replay_lesson("d-too-strong")["balanced"]
+    with pytest.raises(StoreError, match="lesson replay.*Replay on the home page"):
+        Runs(tmp_path / "runs").get(first.run_id)
+    with pytest.raises(StoreError, match="no saved run"):
+        Runs(tmp_path / "runs").get("20261124-101010-ring8-ab12")
