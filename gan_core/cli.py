@@ -6,6 +6,7 @@
     python -m gan_core resume RUN_DIR [--steps N | --minutes M]
     python -m gan_core eval RUN_DIR [--json]
     python -m gan_core export RUN_DIR [--gif FILE] [--generator FILE.keras] [--csv FILE]
+                              [--directions FILE.npz]
     python -m gan_core lessons [--verify [--seeds N] [--quick] [--only NAME ...] [--runs-dir DIR]]
     python -m gan_core lessons --record [--only NAME ...] [--out DIR] [--steps N]
 """
@@ -18,6 +19,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .errors import GanscopeError
 
@@ -46,11 +48,14 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="measure a run's current weights")
     e.add_argument("run_dir")
     e.add_argument("--json", action="store_true")
-    x = sub.add_parser("export", help="write a GIF, a Keras generator or a metrics CSV")
+    x = sub.add_parser("export", help="write a GIF, a Keras generator, a metrics CSV or "
+                                      "latent directions")
     x.add_argument("run_dir")
     x.add_argument("--gif")
     x.add_argument("--generator")
     x.add_argument("--csv")
+    x.add_argument("--directions", help="an image run's latent directions as .npz: class_0 .., "
+                                        "pc_0 .., each (z_dim,) float32")
     les = sub.add_parser("lessons", help="list the lessons, verify their claims, or record them")
     mode = les.add_mutually_exclusive_group()
     mode.add_argument("--verify", action="store_true", help="train each lesson and check its claim")
@@ -220,12 +225,16 @@ def _write(dest: Path, write) -> None:
 def cmd_export(args) -> int:
     from .views import pillow_images
 
-    if not (args.gif or args.generator or args.csv):
-        raise GanscopeError("nothing to export: give --gif, --generator and/or --csv")
+    if not (args.gif or args.generator or args.csv or args.directions):
+        raise GanscopeError("nothing to export: give --gif, --generator, --csv and/or "
+                            "--directions")
     if args.generator and not args.generator.endswith(".keras"):
         raise GanscopeError("--generator must end in .keras")
+    if args.directions and not args.directions.endswith(".npz"):
+        raise GanscopeError("--directions must end in .npz")
     outputs = {k: _writable(v) for k, v in (("gif", args.gif), ("generator", args.generator),
-                                            ("csv", args.csv)) if v}
+                                            ("csv", args.csv), ("directions", args.directions))
+               if v}
     trainer = _open(args.run_dir)
     if "csv" in outputs:
         trainer.store.copy_metrics(outputs["csv"])
@@ -245,7 +254,25 @@ def cmd_export(args) -> int:
     if "generator" in outputs:
         _write(outputs["generator"], trainer.export_generator)
         print(f"wrote {args.generator}")
+    if "directions" in outputs:
+        _export_directions(trainer, outputs["directions"])
     return 0
+
+
+def _export_directions(trainer, dest: Path) -> None:
+    """The run's latent directions (gan_core/directions.py) at its current step as .npz."""
+    import numpy as np
+
+    from . import directions
+
+    if trainer.data.kind != "images":
+        raise GanscopeError(f"run {trainer.run_id} is a 2D run: latent directions are for "
+                            "image runs")
+    found = directions.fit(trainer)
+    arrays: dict[str, Any] = found.arrays()  # names -> arrays (numpy's stub reads ** as flags)
+    _write(dest, lambda p: np.savez(p, **arrays))
+    print(f"wrote {dest} (step {found.step:,}: {len(found.classes)} class directions, "
+          f"{len(found.pcs)} principal directions)")
 
 
 def cmd_lessons(args) -> int:

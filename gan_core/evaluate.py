@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import classifier, diagnostics, latent
+from . import classifier, diagnostics, directions, latent
 from .views import pillow_images
 
 if TYPE_CHECKING:
@@ -32,4 +32,7 @@ def evaluate(trainer: Trainer | Replay, samples: int = diagnostics.MIXTURE_SAMPL
         judge = classifier.for_dataset(data) if data.labels is not None else None
         out.update(diagnostics.image_metrics(pillow_images.to_uint8(x), data, judge,
                                              dup_threshold=trainer.observer.dup_threshold))
+        if judge is not None:  # how far a class direction moves G(z) towards its class
+            out.update(directions.walk_metrics(trainer.observer.sample, judge.probabilities,
+                                               cfg.z_dim))
     return out
