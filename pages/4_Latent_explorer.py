@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core import Snapshot, latent
 from gan_core.views import pillow_images, plotly_charts
-from ui import state
+from ui import directions, state
 
 st.set_page_config(page_title="Latent explorer · GANscope", layout="wide")
 st.title("Latent explorer")
@@ -85,3 +85,7 @@ with right:
                            key="lat_dl")
     else:
         show_points(out, "A → B", "fig_lat_path")
+
+# ---- latent directions (ui/directions.py): image runs only --------------------------------
+if images:
+    directions.panel(trainer, None if at == LATEST else at)

@@ -209,3 +209,16 @@ def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[
         barmode="stack", height=280, title=dict(text=title), margin=dict(l=10, r=10, t=40, b=10),
         legend=dict(orientation="h", y=-0.25), yaxis=dict(title=dict(text="samples")),
         xaxis=dict(type="category"), shapes=shapes))
+
+
+def class_probabilities(probs: Sequence[float], labels: Sequence[str],
+                        highlight: int | None = None, height: int = 260) -> go.Figure:
+    """A classifier's probability per class, on a fixed 0-1 axis (so bars visibly move as
+    the sample changes); `highlight`: the class a direction walks towards, in orange."""
+    colours = [FAKE if i == highlight else PALETTE[0] for i in range(len(labels))]
+    traces = [dict(type="bar", x=list(labels), y=[float(p) for p in probs],
+                   marker=dict(color=colours), hovertemplate="%{x}: %{y:.2f}<extra></extra>")]
+    return _figure(traces, dict(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+        title=dict(text="the classifier reads G(z) as"), xaxis=dict(type="category"),
+        yaxis=dict(range=[0, 1], title=dict(text="probability"))))
