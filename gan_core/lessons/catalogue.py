@@ -206,3 +206,51 @@ LESSONS.register("mode-hopping", Lesson(
     fix_lesson="fix-rebalance",
     runs=(LessonRun("fast G", fast_generator_config, 5000, quick_steps=3000),),
     check=_hopping))
+
+
+# ---- latent directions ----------------------------------------------------------------------
+
+LATENT_PAGE = "pages/4_Latent_explorer.py"
+DIRECTION_CLASS = 3  # the class the lesson walks towards
+
+
+def digits_defaults_config(seed: int):
+    """The digits defaults, exactly what a newcomer gets (D judging packs of 2)."""
+    return defaults_for("digits", seed=seed)
+
+
+def _direction_turns(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    m = outcomes["digits"].metrics
+    turned = m["direction_turned_by_class"][DIRECTION_CLASS]
+    rise = m["direction_rise"]
+    return turned >= 0.6 and rise >= 0.5, (
+        f"{100 * turned:.0f}% of the samples that were not a {DIRECTION_CLASS} read as one "
+        f"after 3 units along 'more like a {DIRECTION_CLASS}'; the ten class directions raise "
+        f"their class's probability by {rise:.2f} on average, at step {m['step']:,} "
+        "(claim: >= 60% and >= 0.5)")
+
+
+LESSONS.register("class-direction", Lesson(
+    title="A class direction turns a digit into a 3",
+    question="Does G's noise space have a way to 'more 3'? Can a straight line in z change "
+             "which digit G draws?",
+    # Measured (GANscope's classifier, seeds 0-4): at step 2,000 the walk turned 77-96 % of
+    # the non-3s into 3s and the ten directions raised p_c by 0.64-0.72 on average; a random
+    # unit direction raised it by -0.03..0.01; at step 0 (G untrained) 0.21 (bench/NOTES.md, 18).
+    watch="the Latent explorer's Directions: slide 'more like a 3' to +3. The digit turns into "
+          "a 3 and the classifier's bar for 3 rises to the top; the strip below walks the "
+          "same noise from -3 to +3. PC 1 and PC 2 change the drawing without any labels: the "
+          "ways G's first layer varies most.",
+    claim=f"on the digits defaults at step 2,000, walking 3 units along the fitted 'more like "
+          f"a {DIRECTION_CLASS}' direction makes >= 60% of the samples that were not a "
+          f"{DIRECTION_CLASS} read as one, and the ten class directions raise their class's "
+          "probability by >= 0.5 on average (GANscope's classifier, noise the fit never saw)",
+    page=LATENT_PAGE,
+    cause="G maps nearby noise to similar digits, so the noise G turns into 3s lies mostly on "
+          "one side of a flat boundary: a linear model fitted on 4,000 samples (InterFaceGAN) "
+          "finds it, and its normal is the direction.",
+    fix="Not a failure. Where a walk passes through another digit (a 4 becomes a 5, then a 3), "
+        "G has tangled the classes in z; a conditional GAN takes the class as an input "
+        "instead.",
+    runs=(LessonRun("digits", digits_defaults_config, 2000, quick_steps=1500),),
+    check=_direction_turns))

@@ -108,3 +108,25 @@ def test_while_the_run_trains_the_directions_are_the_newest_kept_generator_s():
         assert step >= 600 and step in t.kept_generator_steps()
     finally:
         t.pause()
+
+
+def test_the_lesson_s_replay_turns_a_digit_into_a_3():
+    """The class-direction lesson replayed from its home card, at its end: the directions of
+    the recorded final generator, and the recording unchanged."""
+    from test_lesson_replay import digest, replay_from_the_card
+
+    before = digest()
+    replay = replay_from_the_card("class-direction")["digits"]
+    replay.playhead.pause()
+    replay.playhead.seek(replay.playhead.end)
+    at = _page(replay)
+    assert any(c == f"G(z) at step {replay.playhead.end:,}" for i in at.get("image")
+               for c in i.captions)
+    for seed in range(10):
+        at.number_input(key="dir_seed").set_value(seed).run()
+        if bars(at)[3] < 0.5:
+            break
+    start = bars(at)[3]
+    at.slider(key="dir_class3").set_value(3.0).run()
+    assert bars(at)[3] > start + 0.3
+    assert digest() == before
