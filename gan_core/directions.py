@@ -137,7 +137,7 @@ def fit_classes(sample: Sampler, read: Reader, z_dim: int, samples: int = FIT_SA
     z = latent.noise(seed, samples, z_dim)
     probs = _batched(lambda b: read(sample(b)), z)
     # One BLAS thread: beside a training run on 2 cores, OpenBLAS's threads spinning against
-    # TensorFlow's made a fit take 3-12 s instead of 0.2-0.5 s (bench/NOTES.md, 18).
+    # TensorFlow's made a fit take 6-15 s instead of 0.7-2.0 s (bench/NOTES.md, 18).
     with threadpool_limits(limits=1, user_api="blas"):
         return class_directions(z, probs)
 

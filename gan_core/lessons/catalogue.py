@@ -234,9 +234,9 @@ LESSONS.register("class-direction", Lesson(
     title="A class direction turns a digit into a 3",
     question="Does G's noise space have a way to 'more 3'? Can a straight line in z change "
              "which digit G draws?",
-    # Measured (GANscope's classifier, seeds 0-4): at step 2,000 the walk turned 77-96 % of
+    # Measured (GANscope's classifier, seeds 0-4): at step 2,000 the walk turned 79-96 % of
     # the non-3s into 3s and the ten directions raised p_c by 0.64-0.72 on average; a random
-    # unit direction raised it by -0.03..0.01; at step 0 (G untrained) 0.21 (bench/NOTES.md, 18).
+    # unit direction by -0.01..0.01; at step 0 (G untrained) 0.14-0.21 (bench/NOTES.md, 18).
     watch="the Latent explorer's Directions: slide 'more like a 3' to +3. The digit turns into "
           "a 3 and the classifier's bar for 3 rises to the top; the strip below walks the "
           "same noise from -3 to +3. PC 1 and PC 2 change the drawing without any labels: the "
