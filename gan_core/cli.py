@@ -240,7 +240,7 @@ def cmd_export(args) -> int:
         trainer.store.copy_metrics(outputs["csv"])
         print(f"wrote {args.csv}")
     if "gif" in outputs:
-        frames = trainer.state.snapshots
+        frames = [f for f in trainer.state.snapshots if f.pictured]
         if len(frames) < 2:
             raise GanscopeError(f"run {trainer.run_id} has {len(frames)} snapshot(s): train it "
                                 "before exporting an animation")

@@ -16,7 +16,7 @@ from .config import RunConfig
 from .errors import StoreError
 from .gan import METRICS, Gan
 from .observer import Observer
-from .run_state import History, Snapshot
+from .run_state import History, Snapshot, stride_for, thinned
 from .store import RunStore
 
 
@@ -30,6 +30,7 @@ class Recorder:
         self.weights_lost = False  # history on disk but no checkpoint: nothing to evaluate
         self._ckpt = store.checkpoint_manager(gan.checkpoint())
         self._kept_stride = config.snapshot_every
+        self._pictured_stride = 1  # every how many snapshots keep their pictures in memory
         self._saved_step: int | None = None  # the newest checkpoint's step
         self._spare: tuple[int, Any] | None = None  # (step, generator) for sample_at
         self._spare_lock = threading.Lock()  # guards _spare: any page thread may sample
@@ -59,6 +60,7 @@ class Recorder:
         if len(rows):
             self.history.append(rows[:, 0].astype(np.int64), rows[:, 1:])
         self.snapshots = tuple(self.store.read_snapshots(limit))
+        self._pictured_stride = stride_for(len(self.snapshots))  # as read_snapshots spread them
         kept = self.store.kept_generator_steps(limit)
         if len(kept) > 1:  # continue the thinning where it was
             self._kept_stride = max(self.config.snapshot_every, int(min(np.diff(kept))))
@@ -99,7 +101,8 @@ class Recorder:
         snapshot = self.observer.snapshot(self.at())
         self.store.write_snapshot(snapshot)
         self.store.flush()
-        self.snapshots = self.snapshots + (snapshot,)
+        self.snapshots, self._pictured_stride = thinned(  # bounded memory
+            self.snapshots + (snapshot,), self._pictured_stride)
         if snapshot.step % self._kept_stride == 0:  # checked first: get_weights() copies
             self._kept_stride = self.store.keep_generator(
                 snapshot.step, self.gan.sampler.get_weights(), self._kept_stride)
@@ -130,6 +133,15 @@ class Recorder:
         self.store.drop_after(back)
         self.history.truncate(back)
         self.snapshots = tuple(f for f in self.snapshots if f.step <= back)
+        if self.snapshots and not self.snapshots[-1].pictured:  # thinned: the folder has it
+            newest = self.store.latest_snapshot()
+            if newest is not None and newest.step == self.snapshots[-1].step:
+                self.snapshots = self.snapshots[:-1] + (
+                    Snapshot(newest.step, newest.grid, newest.points, newest.field,
+                             self.snapshots[-1].metrics),)
+            else:  # its file is unreadable: the newest pictured one is the newest
+                while self.snapshots and not self.snapshots[-1].pictured:
+                    self.snapshots = self.snapshots[:-1]
         self.events = tuple(e for e in self.events if e[0] <= back)
         return back
 

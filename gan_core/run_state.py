@@ -25,6 +25,57 @@ class Snapshot:
     field: dict[str, np.ndarray] = dc_field(default_factory=dict)  # 2D: D heatmap, arrows, manifold
     metrics: dict[str, Any] = dc_field(default_factory=dict)  # diagnostics at this step
 
+    @property
+    def pictured(self) -> bool:
+        """It still holds its pictures (grid or points); a thinned one keeps only its metrics
+        (see `thinned`)."""
+        return self.grid is not None or self.points is not None
+
+    def light(self) -> Snapshot:
+        """The same snapshot without its pictures: its step and diagnostics only."""
+        return Snapshot(self.step, metrics=self.metrics)
+
+
+MAX_PICTURED = 240  # snapshots a run holds in memory with their pictures (the rest: metrics)
+# A 2D snapshot's pictures take ~50 KB, a CIFAR grid ~300 KB: kept for every snapshot, a ring
+# trained for an hour (1,000 steps/s, one snapshot per 100 steps) grew the server by 17 MB a
+# minute (bench/NOTES.md 20). Every snapshot's pictures stay in the run folder.
+
+
+def stride_for(count: int, limit: int | None = None) -> int:
+    """The smallest power of two such that keeping the pictures of every stride-th snapshot
+    of `count` (the first included) and of the newest keeps at most `limit` (default
+    MAX_PICTURED)."""
+    limit = MAX_PICTURED if limit is None else limit
+    stride = 1
+    while count and (count - 1) // stride + 1 + ((count - 1) % stride != 0) > limit:
+        stride *= 2
+    return stride
+
+
+def spread(count: int, limit: int | None = None) -> set[int]:
+    """Which of `count` snapshots (by index, oldest first) keep their pictures: every
+    `stride_for`-th and the newest. Evenly spread over the run, and the same set that
+    `thinned` keeps while the run trains, so a reopened run goes on thinning the same way."""
+    stride = stride_for(count, limit)
+    return set(range(0, count, stride)) | ({count - 1} if count else set())
+
+
+def thinned(snapshots: tuple[Snapshot, ...], stride: int, limit: int | None = None
+            ) -> tuple[tuple[Snapshot, ...], int]:
+    """After the newest snapshot was appended: the one before it keeps its pictures only if
+    its index is on the stride; past `limit` pictured, the stride doubles and the snapshots
+    off it lose theirs (rarely: each doubling halves them). Every snapshot keeps its step and
+    metrics, so the diagnostics' curves stay complete. Returns (snapshots, stride)."""
+    n = len(snapshots)
+    if n >= 2 and (n - 2) % stride and snapshots[-2].pictured:
+        snapshots = snapshots[:-2] + (snapshots[-2].light(), snapshots[-1])
+    wider = max(stride, stride_for(n, limit))
+    if wider != stride:
+        snapshots = tuple(f.light() if i % wider and i != n - 1 and f.pictured else f
+                          for i, f in enumerate(snapshots))
+    return snapshots, wider
+
 
 @dataclass(frozen=True, eq=False)
 class RunState:

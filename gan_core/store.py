@@ -37,7 +37,7 @@ from PIL import Image
 
 from .config import RunConfig
 from .errors import GanscopeError, StoreError
-from .run_state import Snapshot
+from .run_state import Snapshot, spread
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,16 @@ def _append(path: Path, text: str) -> None:
         except OSError:
             log.exception("could not cut %s back after a failed write", path)
         raise _io_error(path, exc) from exc
+
+
+def _read_frame(f: Path, step: int, metrics: dict[str, Any]) -> Snapshot:
+    """One snapshot file with its pictures (a grid PNG, or points and the 2D field)."""
+    if f.suffix == ".png":
+        grid = np.asarray(Image.open(f))
+        return Snapshot(step, grid=grid[..., None] if grid.ndim == 2 else grid, metrics=metrics)
+    with np.load(f, allow_pickle=False) as z:
+        field = {k[6:]: _wide(z[k]) for k in z.files if k.startswith("field_")}
+        return Snapshot(step, points=_wide(z["points"]), field=field, metrics=metrics)
 
 
 def _step_of(path: Path) -> int | None:
@@ -316,7 +326,9 @@ class RunStore:
         return iter(sorted(d.glob("step_*"))) if d.is_dir() else iter(())
 
     def read_snapshots(self, max_step: int | None = None) -> list[Snapshot]:
-        """Snapshots up to `max_step`, oldest first; unreadable ones skipped with a warning."""
+        """Snapshots up to `max_step`, oldest first; unreadable ones skipped with a warning.
+        At most run_state.MAX_PICTURED of them, evenly spread, are read with their pictures;
+        the others carry their step and metrics only."""
         metrics: dict[int, dict[str, Any]] = {}
         diag = self.path / "diagnostics.jsonl"
         if diag.exists():
@@ -327,44 +339,34 @@ class RunStore:
                 except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a torn line: its snapshot shows no diagnostics
         snapshots, bad = [], []
-        for f in self._stepped("frames"):
-            step = _step_of(f)
-            if step is None or (max_step is not None and step > max_step):
+        files = [f for f in self._stepped("frames") if (step := _step_of(f)) is not None
+                 and (max_step is None or step <= max_step)]
+        pictured = spread(len(files))  # a long run's pictures would not fit in memory
+        for i, f in enumerate(files):
+            step = _step_of(f) or 0
+            if i not in pictured:
+                snapshots.append(Snapshot(step, metrics=metrics.get(step, {})))
                 continue
             try:
-                if f.suffix == ".png":
-                    grid = np.asarray(Image.open(f))
-                    snapshots.append(Snapshot(step, grid=grid[..., None] if grid.ndim == 2 else grid,
-                                        metrics=metrics.get(step, {})))
-                elif f.suffix == ".npz":
-                    with np.load(f, allow_pickle=False) as z:
-                        field = {k[6:]: _wide(z[k]) for k in z.files if k.startswith("field_")}
-                        snapshots.append(Snapshot(step, points=_wide(z["points"]), field=field,
-                                            metrics=metrics.get(step, {})))
+                snapshots.append(_read_frame(f, step, metrics.get(step, {})))
             except Exception as exc:  # a damaged picture must not hide the rest of the run
                 bad.append(f"{f.name} ({type(exc).__name__})")
+        while snapshots and not snapshots[-1].pictured:  # the newest was damaged: the next
+            snapshots.pop()  # pictured one is the newest (pages draw the newest's pictures)
         if bad:
             self.warnings.append(f"skipped {len(bad)} damaged snapshot file(s): {', '.join(bad[:3])}")
         return snapshots
 
     def latest_snapshot(self) -> Snapshot | None:
-        """The newest snapshot on disk (without reading the others)."""
+        """The newest readable snapshot on disk with its pictures (without reading the
+        others)."""
         files = [f for f in self._stepped("frames") if _step_of(f) is not None]
         for f in reversed(files):
-            snapshot = self._read_one(f)
-            if snapshot is not None:
-                return snapshot
+            try:
+                return _read_frame(f, _step_of(f) or 0, {})
+            except Exception:
+                continue
         return None
-
-    def _read_one(self, f: Path) -> Snapshot | None:
-        try:
-            if f.suffix == ".png":
-                grid = np.asarray(Image.open(f))
-                return Snapshot(_step_of(f) or 0, grid=grid[..., None] if grid.ndim == 2 else grid)
-            with np.load(f, allow_pickle=False) as z:
-                return Snapshot(_step_of(f) or 0, points=_wide(z["points"]))
-        except Exception:
-            return None
 
     # ---- generator keyframes -------------------------------------------------------------------
     def keep_generator(self, step: int, weights: list[np.ndarray], stride: int) -> int:

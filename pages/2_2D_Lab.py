@@ -53,7 +53,8 @@ if follow:
     live.live(trainer, lambda snap: snap.snapshot and draw_frame(snap, snap.snapshot))
 else:
     snap = trainer.state
-    steps = [f.step for f in snap.snapshots]
+    framed = [f for f in snap.snapshots if f.pictured]  # a long run's, thinned (run_state)
+    steps = [f.step for f in framed]
     if steps:
-        step = st.select_slider("RunState (step)", steps, value=steps[-1], key="lab_step")
-        draw_frame(snap, snap.snapshots[steps.index(step)])
+        step = st.select_slider("Snapshot (step)", steps, value=steps[-1], key="lab_step")
+        draw_frame(snap, framed[steps.index(step)])

@@ -8,7 +8,7 @@ st.set_page_config(page_title="Evolution · GANscope", layout="wide")
 st.title("Evolution")
 trainer = state.need_run()
 snap = trainer.state
-snapshots = snap.snapshots
+snapshots = [f for f in snap.snapshots if f.pictured]  # a long run's, thinned (run_state)
 if not snapshots:
     st.info("No snapshots yet: train for a few steps.")
     st.stop()

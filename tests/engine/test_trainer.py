@@ -220,3 +220,41 @@ def test_a_command_shows_before_the_next_call_ends(tiny, runs_dir):
     release.set()
     assert t.wait(lambda s: s.step > 0, timeout=120)
     t.stop()
+
+
+def test_thinning_keeps_every_snapshots_metrics_and_spread_pictures():
+    from gan_core.run_state import Snapshot, spread, stride_for, thinned
+
+    frames, stride, seen = (), 1, []
+    for step in range(0, 80, 10):  # appended one by one, at most 4 pictured
+        frames, stride = thinned(frames + (Snapshot(step, points=np.zeros((2, 2)),
+                                                    metrics={"m": step}),), stride, limit=4)
+        seen.append([f.step for f in frames if f.pictured])
+    # by hand: up to 4 all; 5 -> every 2nd (0 20 40); 6 -> + the newest; 7 -> 0 20 40 60;
+    # 8 -> every 2nd would be 5: every 4th (0 40) and the newest
+    assert seen[3:] == [[0, 10, 20, 30], [0, 20, 40], [0, 20, 40, 50], [0, 20, 40, 60],
+                        [0, 40, 70]]
+    assert stride == 4 and [f.metrics["m"] for f in frames] == list(range(0, 80, 10))
+    assert stride_for(8, limit=4) == 4 and spread(8, limit=4) == {0, 4, 7}
+    assert spread(4, limit=4) == {0, 1, 2, 3} and spread(0) == set()
+
+
+def test_a_long_run_keeps_bounded_pictures_in_memory_and_on_reopening(tiny, runs_dir, monkeypatch):
+    """The soak found a ring's server growing 17 MB a minute: every snapshot's pictures were
+    held. Past MAX_PICTURED, memory keeps pictures spread over the run; the folder keeps all."""
+    from gan_core import run_state
+
+    monkeypatch.setattr(run_state, "MAX_PICTURED", 8)
+    t = Trainer(tiny.replace(snapshot_every=10), runs_dir=runs_dir)
+    t.train(steps=300)
+    t.stop()
+    s = t.state
+    assert [f.step for f in s.snapshots] == list(range(0, 301, 10))  # every snapshot's metrics
+    assert all(f.metrics for f in s.snapshots[1:])
+    # 31 snapshots, at most 8 pictured: every 8th (every 4th would keep 9) and the newest
+    assert [f.step for f in s.snapshots if f.pictured] == [0, 80, 160, 240, 300]
+    assert len(list((t.store.path / "frames").iterdir())) == 31  # the folder keeps them all
+    again = Trainer.open(t.store.path).state
+    assert [f.step for f in again.snapshots] == list(range(0, 301, 10))
+    assert [f.step for f in again.snapshots if f.pictured] == [0, 80, 160, 240, 300]
+    assert again.diagnostics()["step"].tolist() == list(range(0, 301, 10))
