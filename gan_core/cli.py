@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("datasets", help="list the datasets, their defaults, and the losses")
     t = sub.add_parser("train", help="start a new run")
-    t.add_argument("--dataset", help="dataset name or a path to your own files")
+    t.add_argument("--dataset", help="dataset name, a path to your own files, or the drawn:... "
+                   "name of a drawing a run in the runs folder trained on")
     t.add_argument("--loss")
     t.add_argument("--model")
     t.add_argument("--seed", type=int)
@@ -109,12 +110,15 @@ def cmd_datasets(args) -> int:
 
 
 def _config(args):
-    from .data import resolve_dataset
+    from .data import is_drawn, resolve_dataset
     from .defaults import defaults_for
+    from .runs import Runs
 
     cfg = defaults_for(args.dataset or "ring8")
     changes = {k: getattr(args, k) for k in ("loss", "model", "seed") if getattr(args, k) is not None}
     cfg = cfg.replace(**changes).with_text(args.set)
+    if is_drawn(cfg.dataset):  # a drawing reused: its points from a run that trained on it
+        Runs(args.runs_dir).find_drawing(cfg.dataset)
     # A path given through --set is stored absolute too, so eval/resume work from anywhere.
     return cfg.replace(dataset=resolve_dataset(cfg.dataset))
 

@@ -15,7 +15,7 @@ MODELS = ("mlp", "dcgan")
 
 @dataclass(frozen=True)
 class RunConfig:
-    dataset: str = "ring8"  # registered name, or a path to local files
+    dataset: str = "ring8"  # registered name, a drawn set's "drawn:<hash>", or a path to files
     data_std: float | None = None  # per-mode std of a 2D mixture; None = the dataset's default
     model: str = "mlp"  # "mlp" (2D, tiny images) or "dcgan" (convolutional, images)
     width: int = 128  # hidden units (MLP) or base filters (DCGAN)
@@ -39,7 +39,7 @@ class RunConfig:
     lesson: str = ""  # "lesson name/run label" for a lesson's runs (the home cards set it)
 
     def __post_init__(self) -> None:
-        from .data import DATASETS, is_path
+        from .data import DATASETS, is_drawn, is_path
         from .losses import LOSSES
 
         for name in ("dataset", "loss", "model", "title", "lesson"):  # before any lookup by name
@@ -48,7 +48,7 @@ class RunConfig:
             raise ConfigError.about("", "dataset", ": give a dataset name or a path")
         if not isinstance(self.spectral_norm, bool):  # "no" would count as true
             raise _bad("spectral_norm", f"must be true or false, got {self.spectral_norm!r}")
-        if not is_path(self.dataset):
+        if not (is_path(self.dataset) or is_drawn(self.dataset)):  # drawn: data/drawn.py
             _check_name("dataset", self.dataset, DATASETS.names())
         _check_name("loss", self.loss, LOSSES.names())
         _check_name("model", self.model, MODELS)

@@ -5,7 +5,7 @@ Numbers here are tuned with bench/quality.py; bench/NOTES.md logs what was tried
 from __future__ import annotations
 
 from .config import RunConfig
-from .data import POINT_DATASETS, is_path, load_dataset, resolve_dataset
+from .data import POINT_DATASETS, is_drawn, is_path, load_dataset, resolve_dataset
 
 # G on the faster clock: lr_g 5e-3 vs 1e-3 took ring8 from 53-97 % to 96-98 % high quality
 # (bench/NOTES.md, 9).
@@ -51,7 +51,7 @@ def defaults_for(dataset: str, **overrides) -> RunConfig:
     dataset = resolve_dataset(dataset)
     if dataset in _BY_NAME:
         base = _BY_NAME[dataset]
-    elif dataset in POINT_DATASETS:
+    elif dataset in POINT_DATASETS or is_drawn(dataset):  # drawn: on the ring's scale and spread
         base = _POINTS
     elif is_path(dataset):  # a user's file: its kind and size decide (an .npz may hold points)
         data = load_dataset(dataset)

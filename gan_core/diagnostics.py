@@ -22,23 +22,30 @@ def nearest_modes(samples: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray,
     return idx, np.sqrt(d2[np.arange(len(samples)), idx])
 
 
-def mode_histogram(samples: np.ndarray, centers: np.ndarray, std: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per mode: (high-quality sample count, low-quality sample count)."""
+def mode_histogram(samples: np.ndarray, centers: np.ndarray, std: float,
+                   modes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per mode: (high-quality sample count, low-quality sample count). `modes`: the mode of
+    each centre when several centres make one mode (a drawn set's points, data/drawn.py); a
+    sample then counts for the mode of its nearest centre."""
     idx, dist = nearest_modes(samples, centers)
     good = dist <= 3.0 * std
     k = len(centers)
+    if modes is not None:
+        idx, k = modes[idx], int(modes.max()) + 1
     return (np.bincount(idx[good], minlength=k), np.bincount(idx[~good], minlength=k))
 
 
-def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float) -> dict[str, Any]:
-    """modes_captured, modes_total, high_quality_pct and reverse_kl (nats).
+def mixture_metrics(samples: np.ndarray, centers: np.ndarray, std: float,
+                    modes: np.ndarray | None = None) -> dict[str, Any]:
+    """modes_captured, modes_total, high_quality_pct and reverse_kl (nats); `modes` as for
+    `mode_histogram`.
 
     reverse_kl = KL(p_gen || uniform) over modes, where p_gen is the histogram of high-quality
     samples by nearest mode; 0 means perfectly balanced, log(K) means a single mode. With no
     high-quality sample at all it is undefined and reported as log(K), the worst case.
     """
-    good, _ = mode_histogram(samples, centers, std)
-    k = len(centers)
+    good, _ = mode_histogram(samples, centers, std, modes)
+    k = len(good)
     total = good.sum()
     if total == 0:
         kl = float(np.log(k))

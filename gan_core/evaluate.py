@@ -27,7 +27,7 @@ def evaluate(trainer: Trainer | Replay, samples: int = diagnostics.MIXTURE_SAMPL
         out["error"] = "the generator produces NaN/Inf"
         return out
     if data.mixture is not None:
-        out.update(diagnostics.mixture_metrics(x, *data.mixture))
+        out.update(diagnostics.mixture_metrics(x, *data.mixture, modes=data.modes))
     if data.kind == "images":
         judge = classifier.for_dataset(data) if data.labels is not None else None
         out.update(diagnostics.image_metrics(pillow_images.to_uint8(x), data, judge,

@@ -61,8 +61,9 @@ def to_query(cfg: RunConfig) -> dict[str, str]:
     settings that are not the dataset's defaults. A ConfigError when the run's data is not a
     registered dataset (a file on the server cannot be shared by link)."""
     if cfg.dataset not in DATASETS:
-        raise ConfigError.about("", "dataset", " is a file, not one of the named datasets: "
-                                "a link can only name one of " + ", ".join(DATASETS.names()))
+        raise ConfigError.about("", "dataset", " is your own data (a file or a drawing), not one "
+                                "of the named datasets: a link can only name one of "
+                                + ", ".join(DATASETS.names()))
     base = defaults_for(cfg.dataset)
     query = {name: _text(getattr(cfg, name)) for name in ALWAYS}
     query.update({name: _text(getattr(cfg, name)) for name in OPTIONAL

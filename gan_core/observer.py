@@ -105,5 +105,5 @@ class Observer:
                  "manifold": self.sample(self.manifold_z)}
         metrics = {}
         if self.data.mixture is not None:
-            metrics = diagnostics.mixture_metrics(points, *self.data.mixture)
+            metrics = diagnostics.mixture_metrics(points, *self.data.mixture, modes=self.data.modes)
         return Snapshot(step=step, points=points, field=field, metrics=metrics)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .commands import LIVE_SETTINGS, valid_settings
 from .config import RunConfig
-from .data import load_dataset
+from .data import is_drawn, load_dataset
 from .errors import StoreError
 from .run_state import RunState
 from .store import RunStore
@@ -38,6 +38,8 @@ class Recording:
     def __init__(self, path: Path | str) -> None:
         self.store = RunStore.open(path)
         self.config = self.store.config()
+        if is_drawn(self.config.dataset):
+            self.store.drawing()  # a drawn run's points, from its folder
         self.data = load_dataset(self.config.dataset, self.config.data_std, self.config.seed)
         names, rows = self.store.read_metrics()
         self.history: dict[str, np.ndarray] = {"step": rows[:, 0].astype(np.int64),

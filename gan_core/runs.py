@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import RunConfig
-from .errors import StoreError
+from .data import DRAWINGS, is_drawn
+from .errors import DatasetError, StoreError
 from .replay import Playhead, Recording, Replay
 from .run_state import Snapshot
 from .store import RunStore, runs_dir_default
@@ -173,6 +174,26 @@ class Runs:
     def config(self, run_id: str) -> RunConfig:
         trainer = self.live(run_id)
         return trainer.config if trainer is not None else RunStore(self._path(run_id)).config()
+
+    def drawing(self, run_id: str) -> np.ndarray:
+        """The points a drawn run trained on, for a new run to reuse: known to this process
+        already, or read from the run's folder. StoreError for a run of other data."""
+        cfg = self.config(run_id)
+        if not is_drawn(cfg.dataset):
+            raise StoreError(f"run {run_id} did not train on a drawing ({cfg.dataset})")
+        if cfg.dataset in DRAWINGS:
+            return DRAWINGS.get(cfg.dataset)
+        return RunStore(self._path(run_id)).drawing()
+
+    def find_drawing(self, name: str) -> np.ndarray:
+        """Drawn set `name` from the newest run folder that trained on it (the CLI's
+        `train --dataset drawn:...`). DatasetError when none did."""
+        if name in DRAWINGS:
+            return DRAWINGS.get(name)
+        for info in self.list():
+            if info.dataset == name:
+                return self.drawing(info.run_id)
+        raise DatasetError(f"no run in {self.runs_dir} trained on the drawn set {name}")
 
     def owner(self, run_id: str) -> str | None:
         """Whose run this is (the tag given to `create`), None when nobody's."""

@@ -1,6 +1,7 @@
 """A run's folder on disk, written while it trains, so a crash or a closed tab loses little.
 
     <runs>/<run id>/config.json          the RunConfig
+                    drawing.npz          a drawn run's points (its dataset names them: data/drawn.py)
                     status.json          state, message, step, elapsed (rewritten atomically)
                     metrics.csv          one row per step, appended each snapshot
                     frames/step_*.png    the fixed-noise mosaic per snapshot (images)
@@ -36,7 +37,7 @@ import tensorflow as tf
 from PIL import Image
 
 from .config import RunConfig
-from .errors import GanscopeError, StoreError
+from .errors import DatasetError, GanscopeError, StoreError
 from .run_state import Snapshot, spread
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,9 @@ def runs_dir_default() -> Path:
 
 
 def new_run_id(cfg: RunConfig) -> str:
-    from .data import DATASETS
+    from .data import DATASETS, is_drawn
 
-    tag = cfg.dataset if cfg.dataset in DATASETS else "files"
+    tag = cfg.dataset if cfg.dataset in DATASETS else "drawn" if is_drawn(cfg.dataset) else "files"
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}-{secrets.token_hex(2)}"
 
 
@@ -132,7 +133,9 @@ class RunStore:
         except OSError as exc:
             raise StoreError(f"cannot create a run folder in {root}: {exc.strerror}") from exc
         _atomic(path / "config.json", lambda tmp: tmp.write_text(cfg.to_json()))
-        return cls(path)
+        store = cls(path)
+        store._write_drawing(cfg)
+        return store
 
     @classmethod
     def open(cls, path: Path | str) -> RunStore:
@@ -140,6 +143,32 @@ class RunStore:
         if not (path / "config.json").is_file():
             raise StoreError(f"{path} is not a GANscope run folder (no config.json)")
         return cls(path)
+
+    def _write_drawing(self, cfg: RunConfig) -> None:
+        """A drawn run's points, so the run reopens with its data anywhere (data/drawn.py)."""
+        from .data import DRAWINGS, is_drawn
+
+        if is_drawn(cfg.dataset):
+            points = DRAWINGS.get(cfg.dataset)
+            _atomic(self.path / "drawing.npz", lambda tmp: _savez(tmp, {"points": points}))
+
+    def drawing(self) -> np.ndarray:
+        """The points of a drawn run, checked against its dataset name and made known to this
+        process (data.DRAWINGS), so its config loads. StoreError when they are missing,
+        damaged or not the drawing the config names."""
+        from .data import DRAWINGS
+
+        name = self.config().dataset
+        try:
+            with np.load(self.path / "drawing.npz", allow_pickle=False) as z:
+                points = z["points"]
+            if DRAWINGS.add(points) != name:
+                raise StoreError(f"run {self.run_id}: drawing.npz holds other points than its "
+                                 f"dataset {name} names")
+        except (OSError, ValueError, KeyError, DatasetError) as exc:
+            raise StoreError(f"run {self.run_id}: its drawn points are missing or damaged "
+                             f"(drawing.npz: {exc})") from exc
+        return DRAWINGS.get(name)
 
     def write_owner(self, owner: str) -> None:
         """Who may control the run when the app has roles (an opaque tag, never a secret)."""

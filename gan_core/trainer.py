@@ -21,6 +21,7 @@ import numpy as np
 
 from .commands import Mailbox
 from .config import RunConfig
+from .data import is_drawn
 from .errors import ConfigError, GanscopeError, StoreError
 from .recorder import Recorder
 from .run_state import RunState
@@ -38,6 +39,8 @@ class Trainer:
     def __init__(self, config: RunConfig, runs_dir: Path | str | None = None,
                  store: RunStore | None = None, slots: Slots = SLOTS) -> None:
         self.config = config
+        if store is not None and is_drawn(config.dataset):
+            store.drawing()  # a drawn run's points, from its folder
         parts = SPARES.take(config) or build(config)  # built ahead, or now
         self.data, self.gan, self.observer = parts.data, parts.gan, parts.observer
         self.store = store or RunStore.create(config, runs_dir)

@@ -38,7 +38,7 @@ def draw_mixture(snap) -> None:
     c[2].metric("Reverse KL (nats)", f"{m['reverse_kl']:.3f}",
                 help="KL(generated mode histogram || uniform): 0 = balanced, "
                      f"{np.log(m['modes_total']):.2f} = one mode")
-    good, poor = diagnostics.mode_histogram(snapshot.points, data.centers, data.std)
+    good, poor = diagnostics.mode_histogram(snapshot.points, data.centers, data.std, data.modes)
     left, right = st.columns(2)
     left.plotly_chart(live.memo("bars", (snap.run_id, snapshot.step), lambda: plotly_charts.mode_bars(
         good, poor, [str(i) for i in range(len(good))], f"Samples per mode, step {snapshot.step:,}",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..registry import Registry
-from . import files, images, toy
+from . import drawn, files, images, toy
 from .base import Dataset
+from .drawn import DRAWINGS, is_drawn
 
 Loader = Callable[..., Dataset]  # loader(std=None, seed=0) -> Dataset
 
@@ -37,14 +38,17 @@ def resolve_dataset(name: str) -> str:
 
 
 def load_dataset(name: str, std: float | None = None, seed: int = 0) -> Dataset:
-    """A registered dataset by name, or a local file / folder by path."""
+    """A registered dataset by name, a drawn set by its name (data/drawn.py), or a local
+    file / folder by path."""
     if name in DATASETS:
         return DATASETS.get(name)(std=std, seed=seed)
+    if is_drawn(name):
+        return drawn.dataset(DRAWINGS.get(name), std=std, seed=seed)
     if is_path(name):
         return files.load_path(name)
     raise DatasetError(f"unknown dataset {name!r}: use a path to your own files, or one of: "
                        f"{', '.join(DATASETS.names())}")
 
 
-__all__ = ["Dataset", "DATASETS", "load_dataset", "is_path", "resolve_dataset", "POINT_DATASETS",
-           "ONLINE_DATASETS"]
+__all__ = ["Dataset", "DATASETS", "DRAWINGS", "load_dataset", "is_drawn", "is_path",
+           "resolve_dataset", "POINT_DATASETS", "ONLINE_DATASETS"]

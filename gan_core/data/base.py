@@ -22,8 +22,10 @@ class Dataset:
     kind: Literal["points", "images"]
     pool: np.ndarray
     labels: np.ndarray | None = None  # int class per sample, when known
-    centers: np.ndarray | None = None  # mode centres of a 2D mixture
-    std: float | None = None  # per-mode std of a 2D mixture
+    centers: np.ndarray | None = None  # centres of a 2D mixture's Gaussians
+    std: float | None = None  # per-Gaussian std of a 2D mixture
+    modes: np.ndarray | None = None  # the mode of each centre when several make one (a drawn
+    # set's clusters, data/drawn.py); None: each centre is a mode
     class_names: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # what a loader could not read, with the reason
     notes: tuple[str, ...] = ()  # what a loader changed: cropped, resized, a channel dropped
