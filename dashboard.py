@@ -15,6 +15,7 @@ PAGES = [st.Page("home.py", title="Home", icon=":material/home:", default=True),
          st.Page("pages/4_Latent_explorer.py", icon=":material/explore:"),
          st.Page("pages/5_Runs.py", icon=":material/folder_open:"),
          st.Page("pages/6_Mode_collapse.py", icon=":material/stethoscope:"),
+         st.Page("pages/8_Draw.py", icon=":material/draw:"),
          st.Page("pages/7_Class_demo.py", icon=":material/co_present:")]
 page = st.navigation(PAGES)
 roles.sign_in_box()  # in every page's sidebar, when a teacher key is set

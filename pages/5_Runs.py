@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from gan_core import GanscopeError
-from gan_core.data import POINT_DATASETS, load_dataset
+from gan_core.data import POINT_DATASETS, is_drawn, load_dataset
 from gan_core.gan import METRICS
 from gan_core.views import pillow_images, plotly_charts, style
 from gan_core.views.pillow_charts import overlay_image, png
@@ -62,9 +62,12 @@ def latest_picture(run_id: str) -> tuple[bytes, int] | None:
 
 
 def saved_points(run_id: str):
-    """A saved 2D run's toy dataset, rebuilt from its config (instant); None for other data."""
+    """A saved 2D run's toy or drawn dataset, rebuilt from its config (instant); None for
+    other data."""
     cfg = reg.config(run_id)
-    if cfg.dataset not in POINT_DATASETS:
+    if is_drawn(cfg.dataset):
+        reg.drawing(run_id)  # its points, from its folder
+    elif cfg.dataset not in POINT_DATASETS:
         return None
     return live.memo("points", (cfg.dataset, cfg.data_std, cfg.seed),
                      lambda: load_dataset(cfg.dataset, std=cfg.data_std, seed=cfg.seed))
