@@ -179,3 +179,32 @@ def test_a_drawing_is_reused_from_the_runs_folder(runs_dir, tmp_path):
     assert json.loads((runs_dir / new.split("/")[-1] / "config.json").read_text())["dataset"] == name
     out = cli("train", "--dataset", "drawn:0123456789ab", "--runs-dir", str(runs_dir), cwd=tmp_path)
     assert out.returncode == 2 and "no run in" in out.stderr
+
+
+def test_the_two_islands_lesson_replays_its_drawing_from_the_recording(tmp_path):
+    """A fresh process (nothing drawn there) replays the shipped two-islands recording: the
+    islands come from its folders' drawing.npz, and the modes counted at its last snapshot
+    are the recorded claim's (1 of 2 with the plain GAN, 2 of 2 packed)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import json, sys\nfrom gan_core.data import DRAWINGS\nfrom gan_core.runs import Runs\n"
+            "r = Runs(sys.argv[1]).replay_lesson('two-islands')\n"
+            "first = next(iter(r.values()))\n"
+            "first.playhead.seek(first.playhead.end)\n"
+            "print(json.dumps({'known': first.config.dataset in DRAWINGS,\n"
+            "  'centres': first.data.centers.tolist(),\n"
+            "  'modes': {k: v.state.snapshots[-1].metrics['modes_captured'] for k, v in r.items()}}))")
+    env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "runs")], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    from gan_core.lessons.catalogue import islands
+
+    assert seen["known"]
+    np.testing.assert_array_equal(np.float32(seen["centres"]), islands())
+    assert seen["modes"] == {"plain GAN": 1, "packs of 2": 2}
