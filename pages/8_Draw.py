@@ -16,6 +16,7 @@ left, right = st.columns([3, 2])
 with left:
     drawing.canvas()
 with right:
+    drawing.spread_slider()
     st.subheader("Shapes")
     drawing.shapes_panel()
     st.subheader("Train on it")

@@ -122,18 +122,23 @@ def _on_select(key: str) -> None:
 
 
 def toolbar() -> None:
-    """The tool, the spread, Undo and Clear."""
-    st.session_state.setdefault(TOOL, "click")  # defaults through the state, not the widgets:
-    st.session_state.setdefault(SPREAD, drawn.DEFAULT_STD)  # Load sets the spread too
-    c = st.columns([4, 3, 1, 1], vertical_alignment="bottom")
+    """The tool, Undo and Clear, over the canvas (the four tools and both buttons fit in one
+    row of a 1280 px window; the spread beside them did not: spread_slider)."""
+    st.session_state.setdefault(TOOL, "click")  # a default through the state, not the widget
+    c = st.columns([5, 1, 1], vertical_alignment="bottom")
     c[0].segmented_control("Tool", list(TOOLS), key=TOOL, required=True, format_func=TOOLS.get)
-    c[1].select_slider("Spread (std around each point)", SPREADS, key=SPREAD,
-                       help="the data is your points blurred by this much: a wider spread "
-                       "also joins nearby points into one mode")
-    c[2].button("Undo", key="draw_undo", on_click=_undo, disabled=not strokes(),
-                icon=":material/undo:")
-    c[3].button("Clear", key="draw_clear", on_click=_clear, disabled=not strokes(),
-                icon=":material/delete:")
+    c[1].button("Undo", key="draw_undo", on_click=_undo, disabled=not strokes(),
+                icon=":material/undo:", width="stretch")
+    c[2].button("Clear", key="draw_clear", on_click=_clear, disabled=not strokes(),
+                icon=":material/delete:", width="stretch")
+
+
+def spread_slider() -> None:
+    """The spread of the data round each point, which also sets how points join into modes."""
+    st.session_state.setdefault(SPREAD, drawn.DEFAULT_STD)  # through the state: Load sets it
+    st.select_slider("Spread (std around each point)", SPREADS, key=SPREAD,
+                     help="the data is your points blurred by this much: a wider spread "
+                     "also joins nearby points into one mode")
 
 
 def _undo() -> None:

@@ -8,7 +8,7 @@ from conftest import ROOT
 from devtools.app_server import CHROMIUM, CHROMIUM_ARGS, app_server
 
 SHOTS = ROOT / "artifacts" / "screenshots"
-PAGES = ["Train", "2D Lab", "Evolution", "Latent explorer", "Runs", "Mode collapse"]
+PAGES = ["Train", "2D Lab", "Evolution", "Latent explorer", "Runs", "Mode collapse", "Draw"]
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium missing")]
 
@@ -286,3 +286,50 @@ def test_the_class_demo_follows_the_teachers_run_and_its_pause(server, browser):
     until(demo, heading("8-Gaussian ring") + f" && {metric('State')} === 'paused'",
           "the linked class demo on the paused run")
     no_exception(demo)
+
+
+CANVAS_SPAN = 1.6  # the Draw canvas' axes run from -1.6 to 1.6 (gan_core/views/canvas.py)
+
+
+def canvas_xy(page, x: float, y: float) -> tuple[float, float]:
+    """Where a data position (x, y) is on the screen, on the Draw page's canvas."""
+    box = page.locator(f"{PLOTS} .nsewdrag").first.bounding_box()
+    return (box["x"] + (x + CANVAS_SPAN) / (2 * CANVAS_SPAN) * box["width"],
+            box["y"] + (CANVAS_SPAN - y) / (2 * CANVAS_SPAN) * box["height"])
+
+
+def drawn_count(text: str) -> str:
+    return f"document.body.innerText.includes({text!r})"
+
+
+def test_clicking_the_draw_canvas_adds_points_and_a_lasso_fills_a_region(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page(browser)
+    page.goto(f"{server}/Draw")
+    until(page, heading("Draw") + " && " + count_at_least(PLOTS, 1), "the Draw page's canvas")
+    settle(page)
+    for n, (x, y) in enumerate([(-0.8, 0.5), (0.8, 0.5)], start=1):
+        page.mouse.move(*canvas_xy(page, x, y))  # plotly selects the point under the hover
+        page.mouse.click(*canvas_xy(page, x, y))
+        until(page, drawn_count(f"{n} point{'s' * (n > 1)} in {n} mode{'s' * (n > 1)}"),
+              f"click {n} drawn and counted")
+    page.get_by_text("Lasso to fill").click()
+    settle(page, 1500)
+    corners = [(-0.4, -0.9), (0.4, -0.9), (0.4, -0.5), (-0.4, -0.5), (-0.4, -0.9)]
+    page.mouse.move(*canvas_xy(page, *corners[0]))
+    page.mouse.down()
+    for a, b in zip(corners, corners[1:]):  # a lasso round a box, in small moves
+        for t in (0.25, 0.5, 0.75, 1.0):
+            page.mouse.move(*canvas_xy(page, a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+    page.mouse.up()
+    # the candidates inside, 0.05 apart: one new mode of 15 x 7 points (edges may fall either way)
+    until(page, "/\\b\\d{2,3} points in 3 modes/.test(document.body.innerText)",
+          "the lassoed region filled as one mode")
+    no_exception(page)
+    page.screenshot(path=SHOTS / "11_draw.png", full_page=True)
+    page.get_by_role("button", name="Train on this drawing").click()
+    until(page, heading("2D Lab"), "the 2D Lab on the new run")
+    until(page, "/modes captured/.test(document.body.innerText)", "a snapshot of the drawn run")
+    no_exception(page)
+    settle(page)
+    page.screenshot(path=SHOTS / "12_draw_2d_lab.png", full_page=True)
