@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .config import RunConfig
+
+if TYPE_CHECKING:
+    from .commands import SlowMotion
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +99,7 @@ class RunState:
     pending: int = 0  # steps still to run in step mode
     queued: int = 0  # place in line for a training slot (gan_core.slots); 0: not waiting
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
+    slow: SlowMotion | None = None  # running in slow motion: its plan (commands.SlowMotion)
 
     @property
     def snapshot(self) -> Snapshot | None:

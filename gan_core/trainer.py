@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .commands import Mailbox
+from .commands import Mailbox, SlowMotion
 from .config import RunConfig
 from .data import is_drawn
 from .errors import ConfigError, GanscopeError, StoreError
@@ -99,6 +99,14 @@ class Trainer:
         """Train on; with `until`, pause when the run reaches that step (a lesson's budget)."""
         return self._mail.resume(until)
 
+    def slow_motion(self, steps: int = 1, every_ms: int = 500, alternate: bool = False,
+                    until: int | None = None) -> int:
+        """Train in slow motion: `steps` steps every `every_ms` ms, a snapshot after each tick
+        (the 2D Lab follows every one); with `alternate`, ticks take turns, D only then G only.
+        Like `resume` (with `until`, pause at that step); a pause, a resume or `step` ends
+        it. A bad plan raises ConfigError here, in the caller."""
+        return self._mail.slow_motion(SlowMotion(steps, every_ms, alternate), until)
+
     def step(self, n: int = 1, which: str = "both", mark: bool = True) -> int:
         """Train exactly `n` more steps, then pause. which: "both", "d" (D only), "g" (G only).
         `mark`: leave a band on the curves (manual steps; `train` does not)."""
@@ -145,9 +153,11 @@ class Trainer:
             return self._changed.wait_for(lambda: predicate(self._published), timeout)
 
     def train(self, steps: int | None = None, seconds: float | None = None,
-              progress_fn: Callable[[RunState], None] | None = None) -> RunState:
-        """Blocking: train `steps` more steps or for `seconds`, then pause. For scripts and
-        CLI. Returns the RunState published after its own commands took effect."""
+              progress_fn: Callable[[RunState], None] | None = None,
+              slow: SlowMotion | None = None) -> RunState:
+        """Blocking: train `steps` more steps or for `seconds`, then pause; with `slow`, in that
+        slow motion (a lesson's run). For scripts and CLI. Returns the RunState published
+        after its own commands took effect."""
         if (steps is None) == (seconds is None):
             raise ConfigError("give exactly one of steps or seconds")
         if seconds is not None and (isinstance(seconds, bool) or not math.isfinite(seconds)
@@ -155,7 +165,11 @@ class Trainer:
             raise ConfigError(f"seconds must be a positive number, got {seconds!r}")
         self.start(paused=True)
         deadline = time.monotonic() + (seconds or 0.0)
-        cid = self.step(steps, mark=False) if steps is not None else self.resume()
+        until = None if steps is None else self.state.step + steps
+        if slow is not None:
+            cid = self._mail.slow_motion(slow, until)
+        else:
+            cid = self.step(steps, mark=False) if steps is not None else self.resume()
 
         def done(s: RunState) -> bool:
             if s.status in ("error", "stopped"):
@@ -198,9 +212,9 @@ class Trainer:
             self._version += 1
             self._published = RunState(
                 run_id=self.run_id, config=self.config, step=rec.at(), status=w.status,
-                message=w.message, elapsed=w.elapsed, steps_per_sec=w.pace.rate,
+                message=w.message, elapsed=w.elapsed, steps_per_sec=w.rate,
                 hparams=dict(w.hparams), history=rec.history.view(), snapshots=rec.snapshots,
                 data_kind=self.data.kind, events=rec.events, version=self._version,
                 handled=w.handled, pending=w.pending, queued=w.queued,
-                warnings=rec.warnings)
+                warnings=rec.warnings, slow=w.slow)
             self._changed.notify_all()

@@ -6,7 +6,9 @@ through the Recorder and publishes through the callback the Trainer gave it.
 
 States: idle (never trained) -> running <-> paused (a pause, a step count or a budget done, a
 divergence, a full disk) -> stopped; error when the thread failed. Every pause has a
-checkpoint, so a divergence can always go back to real weights.
+checkpoint, so a divergence can always go back to real weights. Slow motion (commands.SlowMotion)
+is running in ticks: N steps, a snapshot, then a wait for the next tick in which commands are
+taken at once and the training slot is given back.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .commands import LIVE_SETTINGS, Mailbox, Orders, valid_settings
+from .commands import LIVE_SETTINGS, SLOW_TICKS, Mailbox, Orders, SlowMotion, valid_settings
 from .config import RunConfig
 from .errors import StoreError
 from .gan import Gan
@@ -42,6 +44,9 @@ class Worker:
         self.elapsed, self.pace = 0.0, Pacer()
         self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
         self.until: int | None = None  # running pauses at this step, when set
+        self.slow: SlowMotion | None = None  # running in slow motion, when set
+        self.ticks, self.tick_left = 0, 0  # slow-motion ticks done, steps left in this one
+        self.next_tick, self.tick_began, self.tick_seconds = 0.0, 0.0, 0.0  # monotonic, s
         self.hparams: dict[str, Any] = {k: getattr(config, k) for k in LIVE_SETTINGS}
 
     def restore(self, status: dict[str, Any]) -> None:
@@ -55,6 +60,19 @@ class Worker:
     def busy(self) -> bool:
         return self.status == "running" or self.pending > 0
 
+    @property
+    def due(self) -> bool:
+        """Busy with steps to run now; in slow motion, once its next tick is due."""
+        return self.busy and (self.slow is None or time.monotonic() >= self.next_tick)
+
+    @property
+    def rate(self) -> float:
+        """Steps per second as a person sees them: in slow motion, a tick's steps over its
+        period (or over the tick's own time, when that took longer)."""
+        if self.slow is None:
+            return self.pace.rate
+        return self.slow.steps / max(self.slow.every_ms / 1000, self.tick_seconds)
+
     def run(self, paused: bool, stop: threading.Event) -> None:
         """The thread's body: until `stop` is set, obey commands and train while busy."""
         self.status, self.message = ("paused" if paused else "running"), ""
@@ -64,17 +82,21 @@ class Worker:
             self.publish()
             while not stop.is_set():
                 try:
-                    if not self.busy:
+                    if not self.due:
                         self._leave_slot()  # before waiting for a command: others may train
-                    orders = self.mail.take(self.handled,
-                                            lambda: not (self.busy or stop.is_set()))
+                    ticking, t_wait = self.slow is not None and self.busy, time.perf_counter()
+                    orders = self.mail.take(
+                        self.handled, lambda: not (self.due or stop.is_set()),
+                        max(0.0, self.next_tick - time.monotonic()) if ticking else None)
+                    if ticking:  # slow motion's waits are its training time (a replay's pace)
+                        self.elapsed += time.perf_counter() - t_wait
                     if orders is not None:
                         # A command shows at once, not after the next call: that can take
                         # seconds (the first traces the graph; a busy machine), and a page
                         # drawn meanwhile must already see "running" to tick.
                         self._obey(orders)
                         self.publish()
-                    if self.busy and not stop.is_set() and self._slot():
+                    if self.due and not stop.is_set() and self._slot():
                         t0 = time.perf_counter()
                         self._train_call()
                         if self.busy and time.monotonic() - last_ckpt > CHECKPOINT_SECONDS:
@@ -141,11 +163,14 @@ class Worker:
             self.pending = 0
         if o.run is True:
             self.status, self.message, self.until = "running", "", o.until
+            self._slow_motion(o.slow)
             if self.until is not None and rec.at() >= self.until:
-                self.status, self.until = "paused", None
-        elif o.run is False and self.status == "running":
-            self.status = "paused"
-            self.save()
+                self.status, self.until, self.slow = "paused", None, None
+        elif o.run is False:
+            self.slow = None
+            if self.status == "running":
+                self.status = "paused"
+                self.save()
         if o.steps:
             self.status, self.message = "paused", ""
             if o.marked:  # a band from the first of these steps to the last (gan_core.views.marks)
@@ -155,21 +180,39 @@ class Worker:
             self.pending, self.pending_mode = self.pending + o.steps, o.which
         self.handled = o.seq
 
+    def _slow_motion(self, plan: SlowMotion | None) -> None:
+        """Begin slow motion (`plan`), its first tick due now; None: leave it."""
+        self.slow, self.ticks, self.next_tick = plan, 0, time.monotonic()
+        if plan is not None:
+            self.tick_left, self.tick_seconds = plan.steps, 0.0
+            self.recorder.add_event({"slow motion": plan.text()})
+
     def _apply(self, changes: dict[str, Any]) -> None:
         self.hparams.update(changes)
         self.gan.apply_settings(changes)
 
+    def _plan(self) -> tuple[int | None, str]:
+        """The next call's most steps (None: no limit) and which networks it updates."""
+        rec, slow = self.recorder, self.slow
+        if slow is not None:
+            if self.tick_left == slow.steps:  # a tick begins
+                self.tick_began = time.monotonic()
+            left = self.tick_left
+            return (left if self.until is None else min(left, self.until - rec.at()),
+                    slow.mode(self.ticks))
+        if self.status == "running":
+            return (self.until - rec.at() if self.until is not None else None), "both"
+        return self.pending, self.pending_mode
+
     def _train_call(self) -> None:
-        rec, running = self.recorder, self.status == "running"
-        if running:
-            limit = self.until - rec.at() if self.until is not None else None
-        else:
-            limit = self.pending
+        rec, running, slow = self.recorder, self.status == "running", self.slow
+        limit, mode = self._plan()
         k, first = self.pace.k(rec.at(), self.config.snapshot_every, limit), rec.at() + 1
         t0 = time.perf_counter()
-        rows = self.gan.run(k, self.hparams["d_steps"], "both" if running else self.pending_mode)
+        rows = self.gan.run(k, self.hparams["d_steps"], mode)
         self.pace.called(k, time.perf_counter() - t0)
         self.pending -= 0 if running else k
+        self.tick_left -= k if slow is not None else 0
         bad = ~np.isfinite(rows[:, :2]).all(axis=1)
         if bad.any():  # NaN/Inf: pause at the last checkpoint, so a lower rate can resume
             row, back = rows[bad.argmax()], self._halt()
@@ -183,18 +226,33 @@ class Worker:
         rec.record(first, rows)
         step_done = not running and self.pending == 0
         budget_done = self.until is not None and rec.at() >= self.until
-        if rec.at() % self.config.snapshot_every == 0 or step_done or budget_done:
-            rec.take_snapshot()  # the end of a step or a budget gets a snapshot too
-        self.pace.recorded(k, time.perf_counter() - t0)
-        if budget_done:
-            self.status, self.until = "paused", None
-        if step_done or budget_done:
+        tick_done = slow is not None and self.tick_left == 0
+        if rec.at() % self.config.snapshot_every == 0 or step_done or budget_done or tick_done:
+            rec.take_snapshot()  # the end of a step, a budget or a tick gets a snapshot too
+        if slow is None:
+            self.pace.recorded(k, time.perf_counter() - t0)
+        slow_done = slow is not None and tick_done and self._tick_done(slow)
+        if budget_done or slow_done:
+            self.status, self.until, self.slow = "paused", None, None
+        if step_done or budget_done or slow_done:
             self.save()  # every pause has a checkpoint
+
+    def _tick_done(self, slow: SlowMotion) -> bool:
+        """After a slow-motion tick: the next one is due one period after this one began.
+        Whether slow motion ends here (SLOW_TICKS ticks), with a message saying so."""
+        self.ticks, self.tick_left = self.ticks + 1, slow.steps
+        self.tick_seconds = time.monotonic() - self.tick_began
+        self.next_tick = self.tick_began + slow.every_ms / 1000
+        if self.ticks < SLOW_TICKS:
+            return False
+        self.message = (f"Slow motion paused after {SLOW_TICKS:,} ticks (each keeps a "
+                        "snapshot); start it again to go on.")
+        return True
 
     def _halt(self) -> int:
         """Pause, cancelling what was asked for, at the last checkpoint (the Recorder rolls
         memory and folder back to it); its step."""
-        self.status, self.pending, self.until = "paused", 0, None
+        self.status, self.pending, self.until, self.slow = "paused", 0, None, None
         return self.recorder.rollback()
 
     def save(self) -> None:

@@ -78,3 +78,35 @@ def test_k_stops_at_snapshots_and_limits_and_follows_the_measured_speed():
     p.recorded(10, 0.5)
     p.recorded(10, 1.0)
     assert p.rate == pytest.approx(0.8 * 20 + 0.2 * 10)
+
+
+def test_slow_motion_is_a_resume_that_a_pause_or_a_step_ends():
+    from gan_core.commands import SlowMotion
+
+    mail, plan = Mailbox(), SlowMotion(2, 250, alternate=True)
+    mail.step(3, "d", mark=True)
+    last = mail.slow_motion(plan, until=40)
+    o = mail.take(0, lambda: False)
+    assert (o.run, o.slow, o.until, o.steps, o.cancel) == (True, plan, 40, 0, True)
+    mail.slow_motion(plan)
+    last = mail.pause()
+    o = mail.take(last - 2, lambda: False)
+    assert (o.run, o.slow) == (False, None)
+    mail.slow_motion(plan)
+    last = mail.step(1, "g", mark=False)
+    assert mail.take(last - 2, lambda: False).slow is None
+    mail.slow_motion(plan)
+    last = mail.resume()
+    assert mail.take(last - 2, lambda: False).slow is None  # a resume runs at full speed
+    assert [plan.mode(i) for i in range(4)] == ["d", "g", "d", "g"]
+    assert SlowMotion(3, 100).mode(1) == "both"
+    assert plan.text() == "2 steps every 0.25 s, D then G"
+
+
+def test_take_waits_at_most_its_timeout():
+    """A run in slow motion waits for its next tick this way: commands still wake it."""
+    mail, got = Mailbox(), []
+    t = threading.Thread(target=lambda: got.append(mail.take(0, lambda: True, timeout=0.05)))
+    t.start()
+    t.join(30)  # a hang guard: without the timeout it would wait for good
+    assert not t.is_alive() and got == [None]
