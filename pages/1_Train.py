@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import links, live, state
+from ui import graph, links, live, slowmo, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", layout="wide")
@@ -18,6 +18,7 @@ if notes:  # what the loader skipped or changed in the user's data (also printed
                      "note(s)", icon=":material/info:"):
         st.markdown("\n".join(f"- {line}" for line in notes))
 live.run_controls(trainer)
+slowmo.controls(trainer)
 with st.expander("Link to these settings", icon=":material/link:"):
     links.share(cfg, "Opens the home page's new-run form filled in with this run's settings "
                 "(seed included): hand it to a class and everyone starts the same run.")
@@ -101,3 +102,5 @@ with right:
                    "it. The 2D Lab adds D's view.")
 with left:
     live.live(trainer, draw_curves, ticks=live.CURVE_TICKS)
+if graph.toggle("train_graph", default=False):  # off: one more live view per viewer
+    graph.panel(trainer)

@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from ui import layout, live, state
+from ui import graph, layout, live, slowmo, state
 
 st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
@@ -13,6 +13,7 @@ if trainer.data.kind != "points":
             "images: see its samples on the Train and Evolution pages.")
     st.stop()
 live.run_controls(trainer, settings=False)
+slowmo.controls(trainer)
 VIEWS = {"real": "real data", "fake": "generated", "heatmap": "discriminator heatmap",
          "arrows": "G's gradient arrows", "manifold": "generator manifold"}
 show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="multi",
@@ -20,6 +21,7 @@ show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="
 real = trainer.data.pool[:1000]
 bounds = trainer.data.bounds()
 follow = st.toggle("Follow the latest snapshot", value=True, key="lab_follow")
+show_graph = graph.toggle("lab_graph")
 st.caption("Arrows show where G's loss pushes each generated point. The purple mesh is where G "
            "sends a grid of latent points: folds and stretched cells show how G bends the noise "
            "onto the data; a line breaks where G jumps between neighbouring grid points.")
@@ -37,10 +39,12 @@ def key_line(prob: bool) -> str:
 
 
 def draw_frame(snap, snapshot) -> None:
+    if show_graph:  # in the same tick as the plot: both show the snapshot's step
+        graph.draw(snap, snapshot.step)
     prob = LOSSES.get(snap.hparams["loss"]).probability
     fig = live.memo("lab", (snap.run_id, snapshot.step, tuple(sorted(show)), prob),
                     lambda: plotly_charts.lab_view(snapshot, real, bounds, show, prob))
-    with layout.screen_square("lab_plot"):
+    with layout.screen_square("lab_plot", below=100 + graph.room(show_graph)):
         st.plotly_chart(fig, key="fig_lab", width="stretch", height="stretch")
     st.caption(key_line(prob))
     m = snapshot.metrics

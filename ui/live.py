@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from gan_core import GanscopeError, RunState, Trainer
+from gan_core.commands import SlowMotion
 from gan_core.losses import LOSSES
 from gan_core.slots import SLOTS
 from gan_core.views import plotly_charts
@@ -29,6 +30,9 @@ CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs th
 # of CPU, 3 curves a second took a third of a core from training (bench/NOTES.md, 13)
 CURVE_SECONDS = CURVE_TICKS * PROJECTOR_SECONDS  # the live curves' shared clock (curve_clock)
 HEARTBEAT_SECONDS = 1.0  # a still page looks this often whether its runs changed elsewhere
+SLOW_VIEW_SECONDS = 0.5  # a run in slow motion ticks its views with its ticks, at most this
+# often: half the projector's pace; slow motion trains for a few ms a tick, so the server's
+# cores are free for the views (bench/NOTES.md 18)
 FAST_VIEW = "_fast_view"  # session flag: whether this view ticks every PROJECTOR_SECONDS. Set
 # by `?view=projector` in the URL and for the teacher (roles on); a page for the projector may
 # set it too; else decided once, when the session first draws (view_seconds).
@@ -54,18 +58,23 @@ class Viewers:
 VIEWERS = Viewers()
 
 
-def view_seconds() -> float:
+def view_seconds(slow: SlowMotion | None = None) -> float:
     """Seconds between this view's live updates: PROJECTOR_SECONDS on a fast view, else
-    TICK_SECONDS. A session is fast when the URL says `?view=projector`, for the teacher when
-    roles are on (ui/roles.py), or when it first drew while at most SMALL_AUDIENCE sessions
-    watched (one person at a laptop, the teacher before the class arrives): decided once, so
-    a view never changes pace (that would redraw its page). Each run's pictures are built once
-    per clock for every viewer (memo); a viewer costs the server its fragment reruns
-    (bench/NOTES.md 17)."""
+    TICK_SECONDS; for a run in `slow` motion, its period when shorter, down to
+    SLOW_VIEW_SECONDS (every view follows every tick of a half-second slow motion). A session
+    is fast when the URL says `?view=projector`, for the teacher when roles are on
+    (ui/roles.py), or when it first drew while at most SMALL_AUDIENCE sessions watched (one
+    person at a laptop, the teacher before the class arrives): decided once, so a view never
+    changes pace (that would redraw its page). Each run's pictures are built once per clock
+    for every viewer (memo); a viewer costs the server its fragment reruns (bench/NOTES.md
+    17)."""
     if st.query_params.get("view") == "projector" or roles.on() and roles.is_teacher():
         st.session_state[FAST_VIEW] = True  # kept when a page switch drops the URL's parameters
     fast = st.session_state.setdefault(FAST_VIEW, _watching() <= SMALL_AUDIENCE)
-    return PROJECTOR_SECONDS if fast else TICK_SECONDS
+    pace = PROJECTOR_SECONDS if fast else TICK_SECONDS
+    if slow is not None:
+        pace = min(pace, max(SLOW_VIEW_SECONDS, slow.every_ms / 1000))
+    return pace
 
 
 def _watching() -> int:
@@ -153,6 +162,9 @@ def curve_chart(key: str, token: Hashable, snap: RunState, history: dict, names:
 def pace_note(snap: RunState) -> str:
     """Says how often the live views move, so a lagging curve is not a mystery."""
     pace = PROJECTOR_SECONDS if st.session_state.get(FAST_VIEW) else TICK_SECONDS
+    if snap.slow is not None:
+        return (f"Slow motion: {snap.slow.text()}; samples and step every "
+                f"{view_seconds(snap.slow):g} s, curves every {CURVE_TICKS * pace:.0f} s.")
     return (f"Live: samples and step every {pace:.0f} s, curves every {CURVE_TICKS * pace:.0f} s.")
 
 
@@ -160,11 +172,11 @@ def live(trainer: Trainer, draw: Callable[[RunState], None], ticks: int = 1) -> 
     """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains; a page
     that keeps in step with its run whoever changes it (see every_tick)."""
     every_tick(lambda: trainer.state.training, lambda: draw(trainer.state),
-               [trainer.run_id], ticks)
+               [trainer.run_id], ticks, trainer.state.slow)
 
 
 def every_tick(training: Callable[[], bool], draw: Callable[[], None],
-               run_ids: Iterable[str], ticks: int = 1) -> None:
+               run_ids: Iterable[str], ticks: int = 1, slow: SlowMotion | None = None) -> None:
     """Run `draw()` now, and again every `ticks` ticks (view_seconds) while `training()` holds.
     A page puts what changes every tick and what changes slowly (curves: ticks=CURVE_TICKS) in
     two calls: a fragment's rerun re-sends everything it draws, and re-sending three unchanged
@@ -175,13 +187,14 @@ def every_tick(training: Callable[[], bool], draw: Callable[[], None],
     page when a state or a live setting changed; while they are still, a heartbeat (an empty
     fragment every HEARTBEAT_SECONDS, which sends nothing) redraws it when any was published
     anew. A fragment ticks only while the page that drew it runs, so without the heartbeat a
-    page drawn paused stayed paused when another tab resumed the run."""
+    page drawn paused stayed paused when another tab resumed the run. A run in `slow` motion
+    ticks at its pace (view_seconds)."""
     run_ids = list(run_ids)
     running = training()
     seen = _drawn_from(run_ids, running)  # read before drawing: a later change redraws
     keep_in_step = ticks == 1
 
-    @st.fragment(run_every=view_seconds() * ticks if running else None)
+    @st.fragment(run_every=view_seconds(slow) * ticks if running else None)
     def tick() -> None:
         if running:
             _watching()
@@ -198,12 +211,12 @@ def every_tick(training: Callable[[], bool], draw: Callable[[], None],
 def _drawn_from(run_ids: list[str], running: bool) -> tuple:
     """What a page shows of its runs besides its ticking parts. Still: every publish (a step,
     a pause, a setting...). Training: each run's state and live settings (the controls and
-    the settings form; the ticks draw the rest)."""
+    the settings form, and slow motion: its pace; the ticks draw the rest)."""
     reg = state.runs()
     states = [t.state if t is not None else None for t in map(reg.live, run_ids)]
     if not running:
         return tuple(s and s.version for s in states)
-    return tuple(s and (s.status, tuple(sorted(s.hparams.items()))) for s in states)
+    return tuple(s and (s.status, s.slow, tuple(sorted(s.hparams.items()))) for s in states)
 
 
 def _heartbeat(run_ids: list[str], seen: tuple) -> None:

@@ -1,0 +1,116 @@
+"""Slow motion and the model graph on the pages: the controls start the plan chosen, the graph
+shows which network moved, and two tabs on one run both follow the ticks at the slow pace."""
+import pytest
+from test_tabs_in_step import Tab, shown
+
+from gan_core.commands import SlowMotion
+
+pytestmark = pytest.mark.usefixtures("isolated_runs")
+HANG = 300  # seconds: a hang guard, never a timing claim
+
+
+@pytest.fixture
+def isolated_runs(app_runs, monkeypatch):
+    from ui import live
+
+    monkeypatch.setattr(live, "VIEWERS", live.Viewers())  # no one watches yet
+
+
+def graph_title(at) -> str:
+    """The title of the model graph the page drew last ('' when none)."""
+    charts = at.get("graphviz_chart")
+    if not charts:
+        return ""
+    spec = charts[-1].proto.spec
+    return spec.split('labelloc="t", label="', 1)[1].split('"', 1)[0]
+
+
+def lab_step(at) -> int:
+    """The step of the 2D Lab's plot, from the caption under it."""
+    line = next(c.value for c in at.caption if c.value.startswith("Step "))
+    return int(line.split(":")[0].removeprefix("Step ").replace(",", ""))
+
+
+def start_slow_motion(tab: Tab, steps: int, every_ms: int, alternate: bool) -> None:
+    at = tab.at
+    at.number_input(key="slow_n").set_value(steps)
+    at.number_input(key="slow_ms").set_value(every_ms)
+    at.toggle(key="slow_alt").set_value(alternate)
+    at.button(key="slow_go").click()
+    tab.run()
+
+
+def test_the_2d_lab_starts_the_slow_motion_chosen_and_pause_ends_it(tiny, monkeypatch):
+    from ui import state
+
+    t = state.runs().create(tiny)
+    t.train(steps=10)
+    lab = Tab("pages/2_2D_Lab.py", t.run_id, monkeypatch)
+    lab.run()
+    assert graph_title(lab.at) == "Last step: D and G"  # the plot shows the latest step
+    start_slow_motion(lab, 2, 400, True)
+    assert t.state.slow == SlowMotion(2, 400, True) and t.state.training
+    assert any(c.value.startswith("In slow motion: 2 steps every 0.4 s, D then G.")
+               for c in lab.at.caption)
+    assert set(lab.timers.values()) == {0.5}  # views tick with the ticks, at most every 0.5 s
+    assert t.wait(lambda s: s.step >= 12, timeout=HANG)
+    lab.tick()
+    moved = graph_title(lab.at)
+    assert moved.startswith("Slow motion: ") and moved.endswith(("next: G", "next: D"))
+    lab.run()  # after a tick `at` holds only the fragments: the whole page, as a click sees it
+    lab.at.button(key="ctl_pause").click()
+    lab.run()
+    assert t.wait(lambda s: s.status == "paused", timeout=HANG) and t.state.slow is None
+    assert not any(c.value.startswith("In slow motion") for c in lab.at.caption)
+
+
+def test_a_bad_plan_shows_what_is_allowed(tiny, monkeypatch):
+    """The boxes keep to the allowed range; a plan the engine refuses anyway (here: its range
+    narrowed under the page) is an error on the page, not a traceback."""
+    from gan_core import commands
+    from ui import state
+
+    t = state.runs().create(tiny)
+    lab = Tab("pages/2_2D_Lab.py", t.run_id, monkeypatch)
+    lab.run()
+    monkeypatch.setattr(commands, "SLOW_MS", (1_000, 10_000))
+    start_slow_motion(lab, 1, 500, False)
+    assert [e.value for e in lab.at.error] == [
+        "slow motion: the period must be a whole number of milliseconds from 1000 to 10,000, "
+        "got 500"]
+    assert t.state.slow is None
+
+
+def test_two_tabs_on_one_run_both_follow_its_slow_motion(tiny, monkeypatch):
+    """Tab B starts slow motion on the 2D Lab; tab A (the Train page) and B itself both move
+    with its ticks, one update at a time, until B pauses it."""
+    from ui import live, state
+
+    t = state.runs().create(tiny)
+    t.train(steps=20)
+    a = Tab("pages/1_Train.py", t.run_id, monkeypatch)
+    b = Tab("pages/2_2D_Lab.py", t.run_id, monkeypatch)
+    assert shown(a.run()) == (20, "paused")
+    b.run()
+    start_slow_motion(b, 1, 500, True)
+    assert t.wait(lambda s: s.training, timeout=HANG)
+    a.tick()  # A's heartbeat sees the change and redraws the page, now ticking
+    assert a.redrawn and shown(a.at)[1] == "running"
+    assert min(a.timers.values()) == live.SLOW_VIEW_SECONDS
+    assert any(c.value.startswith("Slow motion: 1 step every 0.5 s, D then G") for c in a.at.caption)
+    seen_a, seen_b, titles = set(), set(), set()
+    for _ in range(3):  # three ticks: each tab shows each new step
+        step = t.state.step
+        assert t.wait(lambda s, step=step: s.step > step, timeout=HANG)
+        seen_a.add(shown(a.tick())[0])
+        b.tick()
+        seen_b.add(lab_step(b.at))
+        titles.add(graph_title(b.at).split(" just")[0])
+    assert len(seen_a) >= 2 and len(seen_b) >= 2 and min(seen_a | seen_b) > 20
+    assert titles <= {"Slow motion: D", "Slow motion: G"}
+    b.run()
+    b.at.button(key="ctl_pause").click()
+    b.run()
+    assert t.wait(lambda s: s.status == "paused", timeout=HANG)
+    assert shown(a.tick()) == (t.state.step, "paused")
+    assert set(a.timers.values()) == {live.HEARTBEAT_SECONDS}
