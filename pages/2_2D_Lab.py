@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from ui import graph, layout, live, slowmo, state
+from ui import graph, layout, lessons, live, slowmo, state
 
 st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
@@ -14,6 +14,7 @@ if trainer.data.kind != "points":
     st.stop()
 live.run_controls(trainer, settings=False)
 slowmo.controls(trainer)
+lessons.panel([trainer])
 VIEWS = {"real": "real data", "fake": "generated", "heatmap": "discriminator heatmap",
          "arrows": "G's gradient arrows", "manifold": "generator manifold"}
 show = set(st.pills("Show", list(VIEWS), format_func=VIEWS.get, selection_mode="multi",

@@ -24,7 +24,11 @@ def start(name: str) -> list[str]:
                                   lesson=lesson.tag(name, run))
         trainer = state.runs().create(cfg, owner=roles.new_run_owner())
         trainer.start(paused=True)
-        trainer.resume(until=run.steps)
+        if run.slow is not None:  # a lesson watched one update at a time
+            trainer.slow_motion(run.slow.steps, run.slow.every_ms, run.slow.alternate,
+                                until=run.steps)
+        else:
+            trainer.resume(until=run.steps)
         # The page opened next must see it training, or its live views would not tick.
         trainer.wait(lambda s: s.training or s.step > 0 or s.status == "error", timeout=10)
         ids.append(trainer.run_id)

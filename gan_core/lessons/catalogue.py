@@ -8,11 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import DRAWINGS
+from ..commands import SlowMotion
 from ..defaults import defaults_for
 from ..diagnostics import hop_count
 from .model import LESSONS, Lesson, LessonRun, Outcome
 
 COLLAPSE_PAGE = "pages/6_Mode_collapse.py"
+LAB_PAGE = "pages/2_2D_Lab.py"
 RUNS_PAGE = "pages/5_Runs.py"
 TRAIN_PAGE = "pages/1_Train.py"
 
@@ -301,3 +303,46 @@ LESSONS.register("two-islands", Lesson(
     runs=(LessonRun("plain GAN", islands_config, 5000, quick_steps=3000),
           LessonRun("packs of 2", lambda s: islands_config(s, pack=2), 5000, quick_steps=3000)),
     check=_islands))
+
+
+# ---- slow motion: one update at a time -----------------------------------------------------
+
+def ring_defaults_config(seed: int):
+    """The ring's healthy defaults (what a newcomer gets)."""
+    return defaults_for("ring8", seed=seed)
+
+
+# Measured (`lessons --verify --only see-saw`: ring defaults, single updates alternating D then
+# G, seeds 0-4, 60 steps): D(G(z)) fell after 90-100 % of the 30 D updates and rose after 100 %
+# of the 29 G updates.
+SEE_SAW = SlowMotion(steps=1, every_ms=500, alternate=True)  # a class sees each update
+
+
+def _see_saw(outcomes: dict[str, Outcome]) -> tuple[bool, str]:
+    h = outcomes["alternating"].state.history
+    change = np.diff(h["d_fake"])  # change[i]: what update i did (row i + 1 is measured after it)
+    d_only, g_only = np.isnan(h["g_grad_norm"][:-1]), np.isnan(h["d_grad_norm"][:-1])
+    down, up = float(np.mean(change[d_only] < 0)), float(np.mean(change[g_only] > 0))
+    return down >= 0.8 and up >= 0.8, (
+        f"D(G(z)) fell after {down:.0%} of {int(d_only.sum())} D-only updates and rose after "
+        f"{up:.0%} of {int(g_only.sum())} G-only updates, by step "
+        f"{outcomes['alternating'].state.step:,} (claim: >= 80% each)")
+
+
+LESSONS.register("see-saw", Lesson(
+    title="Watch D move, then G: alternating steps",
+    question="What does one update of the discriminator do, and one of the generator?",
+    watch="the 2D Lab in slow motion, one update every half second, D then G; the model graph "
+          "lights up the network that just moved. After a D update the background reddens "
+          "under the orange points (D(G(z)) falls); after a G update the points move towards "
+          "blue, where D says real (D(G(z)) rises).",
+    claim="in single updates alternating D then G on the ring, D(G(z)) falls after >= 80% of "
+          "the D updates and rises after >= 80% of the G updates, over 60 steps",
+    page=LAB_PAGE,
+    cause="D and G pull one number, D(G(z)), in opposite directions: D's loss wants it low "
+          "(generated points called fake), G's loss wants it high (called real). Each update "
+          "moves only its own network, so D(G(z)) see-saws, one update at a time.",
+    fix="Nothing is broken here: this see-saw is a GAN learning. Training runs many updates of "
+        "both between two pictures; slow motion only shows them one by one.",
+    runs=(LessonRun("alternating", ring_defaults_config, 60, quick_steps=20, slow=SEE_SAW),),
+    check=_see_saw))

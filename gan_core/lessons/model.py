@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..commands import SlowMotion
 from ..config import RunConfig
 from ..registry import Registry
 from ..run_state import RunState
@@ -30,6 +31,7 @@ class LessonRun:
     make: Callable[[int], RunConfig]  # seed -> the run's config
     steps: int  # the budget the claim is made at
     quick_steps: int | None = None  # a shorter budget where the claim still holds (tests)
+    slow: SlowMotion | None = None  # trained in this slow motion (live, verified, recorded)
 
 
 @dataclass(frozen=True)
@@ -130,14 +132,15 @@ def passing_needed(seeds: int) -> int:
     return math.ceil(0.8 * seeds)
 
 
-def train_outcome(cfg: RunConfig, steps: int, runs_dir: Path) -> Outcome:
-    """Train a fresh run for `steps` steps, headless, and evaluate it."""
+def train_outcome(cfg: RunConfig, steps: int, runs_dir: Path,
+                  slow: SlowMotion | None = None) -> Outcome:
+    """Train a fresh run for `steps` steps (in slow motion `slow`), headless, and evaluate it."""
     from ..evaluate import evaluate
     from ..trainer import Trainer
 
     trainer = Trainer(cfg, runs_dir=runs_dir)
     try:
-        snap = trainer.train(steps=steps)
+        snap = trainer.train(steps=steps, slow=slow)
         return Outcome(snap, evaluate(trainer))
     finally:
         trainer.stop()
@@ -151,7 +154,7 @@ def verify(names: Iterable[str], seeds: Iterable[int], quick: bool = False,
     out: list[ClaimCheck] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(runs_dir) if runs_dir is not None else Path(tmp)
-        done: dict[tuple[str, int], Outcome] = {}
+        done: dict[tuple[str, int, SlowMotion | None], Outcome] = {}
         for name in names:
             lesson = LESSONS.get(name)
             for seed in seeds:
@@ -160,9 +163,9 @@ def verify(names: Iterable[str], seeds: Iterable[int], quick: bool = False,
                 for run in lesson.runs:
                     steps = run.quick_steps if quick and run.quick_steps else run.steps
                     cfg = run.make(seed)
-                    key = (cfg.to_json(), steps)
+                    key = (cfg.to_json(), steps, run.slow)
                     if key not in done:
-                        done[key] = train_outcome(cfg, steps, root)
+                        done[key] = train_outcome(cfg, steps, root, run.slow)
                     outcomes[run.label] = done[key]
                 holds, detail = lesson.check(outcomes)
                 verdict = ClaimCheck(name, seed, holds, detail, time.monotonic() - t0)

@@ -172,7 +172,7 @@ def record(names: Iterable[str], out: Path | str = RECORDINGS, steps: int | None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     index = read_index(out)
-    done: dict[tuple[str, int], tuple[str, Outcome]] = {}  # (config, steps) -> id, live outcome
+    done: dict[tuple, tuple[str, Outcome]] = {}  # (config, steps, slow) -> id, live outcome
     with tempfile.TemporaryDirectory() as scratch:
         for name in names:
             lesson = LESSONS.get(name)
@@ -180,13 +180,13 @@ def record(names: Iterable[str], out: Path | str = RECORDINGS, steps: int | None
             for run in lesson.runs:
                 budget = steps or run.steps
                 cfg = run.make(0)
-                key = (cfg.to_json(), budget)
+                key = (cfg.to_json(), budget, run.slow)
                 if key not in done:
                     trainer = Trainer(cfg, runs_dir=scratch)
                     try:
                         # every snapshot judged by the classifier, whatever the machine's speed
                         trainer.observer.wait_for_judge(CLASSIFIER_WAIT)
-                        snap = trainer.train(steps=budget)
+                        snap = trainer.train(steps=budget, slow=run.slow)
                         if snap.status == "error" or snap.message:
                             raise GanscopeError(f"lesson {name}, run {run.label}: {snap.message}")
                         outcome = Outcome(snap, evaluate(trainer))
@@ -194,7 +194,7 @@ def record(names: Iterable[str], out: Path | str = RECORDINGS, steps: int | None
                         trainer.stop()
                     done[key] = (write_recording(trainer, out), outcome)
                 live[run.label] = done[key][1]
-            ids = {run.label: done[(run.make(0).to_json(), steps or run.steps)][0]
+            ids = {run.label: done[(run.make(0).to_json(), steps or run.steps, run.slow)][0]
                    for run in lesson.runs}
             index[name] = Recorded(ids, *judge_recording(name, out, ids))
             _write_index(out, index)  # an interrupted recording keeps the lessons it finished

@@ -114,3 +114,28 @@ def test_two_tabs_on_one_run_both_follow_its_slow_motion(tiny, monkeypatch):
     assert t.wait(lambda s: s.status == "paused", timeout=HANG)
     assert shown(a.tick()) == (t.state.step, "paused")
     assert set(a.timers.values()) == {live.HEARTBEAT_SECONDS}
+
+
+def test_the_see_saw_lesson_trains_live_in_slow_motion_with_its_panel_on_the_2d_lab(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from gan_core.lessons import LESSONS
+    from gan_core.lessons.catalogue import SEE_SAW
+    from ui import state
+
+    home = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=HANG).run()
+    home.button(key="lesson_see-saw").click().run()
+    assert not home.exception, home.exception
+    t = state.runs().lesson_runs("see-saw")["alternating"]
+    try:
+        assert t.state.slow == SEE_SAW and t.state.training
+        lab = Tab("pages/2_2D_Lab.py", t.run_id, monkeypatch)
+        lab.run()
+        number = LESSONS.names().index("see-saw") + 1
+        assert any(m.value.startswith(f"**Lesson {number}: Watch D move, then G")
+                   for m in lab.at.markdown)
+        # the plot and the graph see every tick; the lesson's progress line keeps its pace
+        assert min(lab.timers.values()) == SEE_SAW.every_ms / 1000
+    finally:
+        t.stop()

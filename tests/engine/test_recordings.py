@@ -1,10 +1,13 @@
 """The lessons' recordings (gan_core/lessons/recordings) still show what the current code would
 record, so they cannot drift from it: the same settings, the same first steps when trained
 again, and the same claim results when the current claims judge them."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from gan_core import Trainer
+from gan_core.commands import SLOW_MS
 from gan_core.gan import METRICS
 from gan_core.lessons import LESSONS
 from gan_core.lessons.recording import RECORDINGS, judge_recording, read_index, record
@@ -39,14 +42,17 @@ def test_a_recorded_run_starts_as_the_current_code_trains_it(run_id, tmp_path):
     assert rec.config == run.make(0)  # the lesson's settings, unchanged since recording
     assert rec.end == run.steps and rec.kept[-1] == run.steps  # its budget, its final G
     assert tuple(rec.history) == ("step", *METRICS)
+    steps = min(PREFIX, rec.end)
+    # a slow-motion lesson's updates (which network, how many a call) at its fastest period
+    slow = run.slow and replace(run.slow, every_ms=SLOW_MS[0])
     trainer = Trainer(rec.config, runs_dir=tmp_path)
     try:
-        again = trainer.train(steps=PREFIX).history
+        again = trainer.train(steps=steps, slow=slow).history
     finally:
         trainer.stop()
-    np.testing.assert_array_equal(again["step"], rec.history["step"][:PREFIX])
+    np.testing.assert_array_equal(again["step"], rec.history["step"][:steps])
     for metric in METRICS:
-        np.testing.assert_allclose(again[metric], rec.history[metric][:PREFIX], rtol=RTOL,
+        np.testing.assert_allclose(again[metric], rec.history[metric][:steps], rtol=RTOL,
                                    atol=1e-9, err_msg=f"{name}/{label} ({run_id}): {metric}")
 
 
