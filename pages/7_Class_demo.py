@@ -69,7 +69,8 @@ else:
         c = st.columns(3)
         c[0].metric("Step", f"{snap.step:,}")
         c[1].metric("Steps/s", f"{snap.steps_per_sec:,.0f}" if snap.training else "—")
-        c[2].metric("State", f"queued #{snap.queued}" if snap.queued else snap.status)
+        c[2].metric("State", f"queued #{snap.queued}" if snap.queued
+                    else "slow motion" if snap.slow else snap.status)
         if replay.is_replay(trainer):  # its controls are in the teacher's tab's sidebar
             st.markdown(f"**Replay** · step {snap.step:,} of {trainer.playhead.end:,} · "
                         "played from the teacher's window")

@@ -139,3 +139,29 @@ def test_the_see_saw_lesson_trains_live_in_slow_motion_with_its_panel_on_the_2d_
         assert min(lab.timers.values()) == SEE_SAW.every_ms / 1000
     finally:
         t.stop()
+
+
+def test_the_class_demo_follows_slow_motion_started_elsewhere(tiny, monkeypatch):
+    """The projector's page ticks with the ticks and says so; a pause from the teacher's tab
+    stills it."""
+    from ui import live, state
+
+    t = state.runs().create(tiny)
+    t.train(steps=5)
+    demo = Tab("pages/7_Class_demo.py", t.run_id, monkeypatch)
+    demo.run()
+    assert [m.value for m in demo.at.metric][2] == "paused"
+    t.slow_motion(steps=1, every_ms=500)  # from the teacher's tab
+    demo.tick()  # the heartbeat sees the change and redraws the page, now ticking
+    assert demo.redrawn and demo.at.metric[2].value == "slow motion"
+    assert min(demo.timers.values()) == live.SLOW_VIEW_SECONDS
+    seen = set()
+    for _ in range(2):
+        step = t.state.step
+        assert t.wait(lambda s, step=step: s.step > step, timeout=HANG)
+        seen.add(int(demo.tick().metric[0].value.replace(",", "")))
+    assert len(seen) == 2 and min(seen) > 5
+    t.pause()
+    assert t.wait(lambda s: s.status == "paused", timeout=HANG)
+    demo.tick()
+    assert demo.redrawn and demo.at.metric[2].value == "paused"
