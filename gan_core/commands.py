@@ -20,10 +20,11 @@ from .gan import MODES
 MAX_STEPS = 10_000_000  # one step command; more is a typo, not a plan
 LIVE_SETTINGS = ("lr_d", "lr_g", "d_steps", "loss", "gp_weight", "clip")  # changeable while training
 SLOW_STEPS = 1_000  # most steps one slow-motion tick may run (one compiled call, MAX_K 1,024)
-SLOW_MS = (100, 10_000)  # a slow-motion tick's period in ms: every tick takes a snapshot (a 2D
-# one took 18-91 ms of the thread's time on this busy 2-core machine), so 10 a second at most
-SLOW_TICKS = 600  # slow motion pauses after this many ticks: each keeps its snapshot (a 2D one
-# holds 63 KB of arrays), so a slow motion left running costs at most ~40 MB
+SLOW_MS = (100, 10_000)  # a slow-motion tick's period in ms: every tick takes a snapshot (a ring
+# tick took a median 29-31 ms of the thread's time, p90 150-180 ms, at load 7-8 on 2 cores:
+# bench/NOTES.md 20), so 10 a second at most
+SLOW_TICKS = 600  # slow motion pauses after this many ticks: each keeps its snapshot (a ring
+# one holds 63 KB of arrays, NOTES 20), so a slow motion left running costs at most ~40 MB
 
 
 @dataclass(frozen=True)

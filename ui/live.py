@@ -31,8 +31,8 @@ CURVE_TICKS = 5  # live curves redraw every 5th tick: one plotly update costs th
 CURVE_SECONDS = CURVE_TICKS * PROJECTOR_SECONDS  # the live curves' shared clock (curve_clock)
 HEARTBEAT_SECONDS = 1.0  # a still page looks this often whether its runs changed elsewhere
 SLOW_VIEW_SECONDS = 0.5  # a run in slow motion ticks its views with its ticks, at most this
-# often: half the projector's pace; slow motion trains for a few ms a tick, so the server's
-# cores are free for the views (bench/NOTES.md 18)
+# often (half the projector's pace): its thread works ~30 ms a tick (bench/NOTES.md 20), so the
+# cores that training used are free for the views
 FAST_VIEW = "_fast_view"  # session flag: whether this view ticks every PROJECTOR_SECONDS. Set
 # by `?view=projector` in the URL and for the teacher (roles on); a page for the projector may
 # set it too; else decided once, when the session first draws (view_seconds).

@@ -333,3 +333,54 @@ def test_clicking_the_draw_canvas_adds_points_and_a_lasso_fills_a_region(server,
     no_exception(page)
     settle(page)
     page.screenshot(path=SHOTS / "12_draw_2d_lab.png", full_page=True)
+
+
+GRAPH = "[data-testid='stGraphVizChart'] svg"
+
+
+def graph_js() -> str:
+    """JavaScript: the model graph's title ('' while none is drawn)."""
+    return f"((document.querySelector(\"{GRAPH} > g > text\") || {{}}).textContent || '')"
+
+
+def test_slow_motion_on_the_2d_lab_moves_the_model_graph_in_two_tabs(server, browser):
+    """Tab A starts slow motion (D and G taking turns) on the 2D Lab; the model graph, drawn by
+    the browser's own Graphviz, shows D and then G updating in A and in tab B, and nothing is
+    fetched from another host; B's pause stills A."""
+    from urllib.parse import urlsplit
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    here, elsewhere = urlsplit(server).netloc, []
+
+    def watch(page):
+        page.on("request", lambda r: elsewhere.append(r.url)
+                if urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(r.url).netloc != here else None)
+
+    a = new_page(browser)
+    watch(a)
+    a.goto(server)
+    a.get_by_role("button", name="Start the 8-Gaussian ring").click()
+    until(a, f"{STEP} > 50", "the ring training")
+    a.locator(".st-key-ctl_pause button").click()
+    until(a, f"{metric('State')} === 'paused'", "the run paused")
+    a.locator("[data-testid='stSidebarNav'] a", has_text="2D Lab").first.click()
+    until(a, heading("2D Lab") + " && " + count_at_least(GRAPH, 1), "the 2D Lab's model graph")
+    a.locator("summary", has_text="Slow motion").first.click()
+    a.locator(".st-key-slow_go button").first.click()  # 1 step every 500 ms, D and G taking turns
+    b = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()  # graph and plot
+    b.add_init_script(f"({WATCH})()")
+    b.set_default_timeout(CAP_S * 1000)
+    watch(b)
+    b.goto(a.url)  # the run's id is in the URL
+    for page in (a, b):
+        for who in ("D", "G"):
+            until(page, f"{graph_js()}.includes('{who} just updated')", f"{who} updating")
+    no_exception(a)
+    a.screenshot(path=SHOTS / "10_slow_motion_2d_lab.png", full_page=True)
+    b.screenshot(path=SHOTS / "10_slow_motion_2d_lab_tab_b.png")
+    b.locator(".st-key-ctl_pause button").first.click()
+    until(a, "!document.querySelector('.st-key-ctl_run button').disabled"
+             f" && !{graph_js()}.includes('Slow motion')", "tab A showing the pause")
+    no_exception(a), no_exception(b)
+    assert elsewhere == []
