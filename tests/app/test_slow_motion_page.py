@@ -165,3 +165,25 @@ def test_the_class_demo_follows_slow_motion_started_elsewhere(tiny, monkeypatch)
     assert t.wait(lambda s: s.status == "paused", timeout=HANG)
     demo.tick()
     assert demo.redrawn and demo.at.metric[2].value == "paused"
+
+
+def test_the_train_pages_graph_is_off_until_asked_and_lights_the_network_a_step_moved(
+        tiny, monkeypatch):
+    from ui import state
+
+    t = state.runs().create(tiny)
+    t.train(steps=10)
+    train = Tab("pages/1_Train.py", t.run_id, monkeypatch)
+    train.run()
+    assert graph_title(train.at) == ""  # off by default: one view less per student
+    train.at.toggle(key="train_graph").set_value(True)
+    train.run()
+    assert graph_title(train.at) == "Last step: D and G"
+    train.at.button(key="ctl_step_g").click()
+    train.run()
+    assert t.wait(lambda s: s.step == 11 and not s.busy, timeout=HANG)
+    train.run()
+    assert graph_title(train.at) == "Last step: G only"
+    spec = train.at.get("graphviz_chart")[-1].proto.spec
+    g_line, d_line = (spec.split(f"\n  {net} [", 1)[1].split("\n", 1)[0] for net in "GD")
+    assert "fillcolor" in g_line and "fillcolor" not in d_line  # G filled, D greyed
