@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import DRAWINGS
 from ..commands import SlowMotion
+from ..data import DRAWINGS
 from ..defaults import defaults_for
 from ..diagnostics import hop_count
 from .model import LESSONS, Lesson, LessonRun, Outcome

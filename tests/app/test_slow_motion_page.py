@@ -152,6 +152,7 @@ def test_the_class_demo_follows_slow_motion_started_elsewhere(tiny, monkeypatch)
     demo.run()
     assert [m.value for m in demo.at.metric][2] == "paused"
     t.slow_motion(steps=1, every_ms=500)  # from the teacher's tab
+    assert t.wait(lambda s: s.slow is not None, timeout=HANG)  # the thread took the command
     demo.tick()  # the heartbeat sees the change and redraws the page, now ticking
     assert demo.redrawn and demo.at.metric[2].value == "slow motion"
     assert min(demo.timers.values()) == live.SLOW_VIEW_SECONDS
