@@ -127,11 +127,20 @@ class RunState:
         return out
 
 
+MAX_ROWS = 2**19  # metric rows a run holds in memory (21 MB); a ring at 600 steps/s makes 2M
+# an hour, which grew the server by 80 MB and more (bench/NOTES.md 23). metrics.csv keeps all.
+RECENT_ROWS = 2**17  # the newest rows are never thinned: every step of the recent past
+
+
 class History:
-    """Growable metric columns. Append is amortised O(1) per call and vectorised per K rows."""
+    """Growable metric columns. Append is amortised O(1) per call and vectorised per K rows.
+    Past MAX_ROWS rows, the rows older than the newest RECENT_ROWS keep only the steps that
+    are multiples of a stride (a power of two, doubling each time), so memory stays bounded
+    and the curves stay evenly sampled over the whole run."""
 
     def __init__(self, names: tuple[str, ...], capacity: int = 4096) -> None:
         self.names = names
+        self.stride = 1  # the older rows' spacing in steps
         self._n = 0
         self._steps = np.zeros(capacity, np.int64)
         self._cols = np.zeros((capacity, len(names)), np.float32)
@@ -147,6 +156,21 @@ class History:
         self._steps[self._n: self._n + k] = steps
         self._cols[self._n: self._n + k] = rows
         self._n += k
+        while self._n > MAX_ROWS:
+            self._thin()
+
+    def _thin(self) -> None:
+        """Double the stride of the rows older than the newest RECENT_ROWS. New buffers, so
+        published views stay intact."""
+        self.stride *= 2
+        n, old = self._n, max(0, self._n - RECENT_ROWS)
+        keep = np.ones(n, bool)
+        keep[:old] = self._steps[:old] % self.stride == 0
+        idx = np.flatnonzero(keep)
+        steps = np.zeros(len(self._steps), np.int64)
+        cols = np.zeros((len(self._steps), len(self.names)), np.float32)
+        steps[:len(idx)], cols[:len(idx)] = self._steps[idx], self._cols[idx]
+        self._steps, self._cols, self._n = steps, cols, len(idx)
 
     def truncate(self, max_step: int) -> None:
         """Drop rows after `max_step` (a rollback). New buffers, so published views stay intact."""

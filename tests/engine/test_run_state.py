@@ -57,6 +57,29 @@ def test_a_view_is_not_written_by_later_appends():
     assert len(v["a"]) == 2 and list(h.view()["a"]) == [1, 2, 99]
 
 
+def test_past_max_rows_the_older_rows_keep_every_stride_th_step(monkeypatch):
+    from gan_core import run_state
+
+    monkeypatch.setattr(run_state, "MAX_ROWS", 16)
+    monkeypatch.setattr(run_state, "RECENT_ROWS", 4)
+    h = History(("a", "b"), capacity=4)
+    h.append(*rows(1, 16))
+    before = h.view()
+    h.append(*rows(17, 17))  # 17 rows > 16: rows 1..13 keep the even steps, 14..17 all
+    v = h.view()
+    assert h.stride == 2
+    assert list(v["step"]) == [2, 4, 6, 8, 10, 12, 14, 15, 16, 17]
+    assert list(v["b"]) == [10 * s for s in v["step"]]  # each row stays with its step
+    assert list(before["step"]) == list(range(1, 17))  # a published view is untouched
+    h.append(*rows(18, 24))  # 17 rows again: the older ones at every 4th step
+    assert h.stride == 4
+    assert list(h.view()["step"]) == [4, 8, 12, 16, 20, 21, 22, 23, 24]
+    h.append(*rows(25, 100))  # one long append (a reopened run) thins until it fits
+    steps = list(h.view()["step"])
+    assert len(steps) <= 16 and steps[-4:] == [97, 98, 99, 100]
+    assert all(s % h.stride == 0 for s in steps[:-4])
+
+
 def test_diagnostics_are_series_of_the_snapshots_that_have_them():
     snaps = (Snapshot(0), Snapshot(10, metrics={"modes_captured": 2, "reverse_kl": 1.5,
                                                 "mode_counts": [1, 2]}),
