@@ -33,23 +33,29 @@ class RunConfig:
     gp_weight: float = 10.0  # gradient penalty weight (wgan_gp)
     clip: float = 0.01  # weight clipping bound (wgan_clip)
     pack: int = 1  # samples D judges together (PacGAN, Lin et al. 2018); 1 = one at a time
+    conditional: bool = False  # G and D get the class (a conditional GAN); labelled images only
     ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
     snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
     title: str = ""  # free text for people; never used as a path
     lesson: str = ""  # "lesson name/run label" for a lesson's runs (the home cards set it)
 
     def __post_init__(self) -> None:
-        from .data import DATASETS, is_drawn, is_path
+        from .data import DATASETS, POINT_DATASETS, is_drawn, is_path
         from .losses import LOSSES
 
         for name in ("dataset", "loss", "model", "title", "lesson"):  # before any lookup by name
             _check_text(name, getattr(self, name))
         if not self.dataset.strip():
             raise ConfigError.about("", "dataset", ": give a dataset name or a path")
-        if not isinstance(self.spectral_norm, bool):  # "no" would count as true
-            raise _bad("spectral_norm", f"must be true or false, got {self.spectral_norm!r}")
+        for name in ("spectral_norm", "conditional"):  # "no" would count as true
+            if not isinstance(getattr(self, name), bool):
+                raise _bad(name, f"must be true or false, got {getattr(self, name)!r}")
+        if self.conditional and is_drawn(self.dataset):
+            raise _not_conditional("a drawing is 2D points")
         if not (is_path(self.dataset) or is_drawn(self.dataset)):  # drawn: data/drawn.py
             _check_name("dataset", self.dataset, DATASETS.names())
+            if self.conditional and self.dataset in POINT_DATASETS:
+                raise _not_conditional(f"{self.dataset} is 2D points")
         _check_name("loss", self.loss, LOSSES.names())
         _check_name("model", self.model, MODELS)
         _check_int("width", self.width, 4, 4096)
@@ -153,6 +159,25 @@ def check_fits_data(cfg: RunConfig, shape: tuple[int, ...], images: bool) -> Non
             raise ConfigError.about("", "model", f" dcgan makes square images with an even side "
                                     f"(4, 6, 8, ...); this data is {'x'.join(map(str, shape))}: "
                                     "use model=mlp, or images with an even side")
+
+
+def check_conditional(cfg: RunConfig, images: bool, n_classes: int) -> None:
+    """Once the data is loaded: a conditional run needs labelled images (a class per image,
+    at least two classes) to ask G for a class and to tell D which class an image claims."""
+    if not cfg.conditional:
+        return
+    if not images:
+        raise _not_conditional("this data is 2D points")
+    if n_classes < 2:
+        raise _not_conditional("these images carry no labels" if n_classes == 0
+                               else "every image has the same label")
+
+
+def _not_conditional(why: str) -> ConfigError:
+    return ConfigError.about("", "conditional", f" needs labelled images (digits, MNIST, "
+                             f"Fashion-MNIST, CIFAR-10, a folder or .zip with one subfolder per "
+                             f"class, an .npz with labels y): {why}, with no classes to ask "
+                             f"the generator for. Switch it off for this data")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:

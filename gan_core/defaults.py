@@ -4,7 +4,7 @@ Numbers here are tuned with bench/quality.py; bench/NOTES.md logs what was tried
 """
 from __future__ import annotations
 
-from .config import RunConfig
+from .config import RunConfig, check_conditional
 from .data import POINT_DATASETS, is_drawn, is_path, load_dataset, resolve_dataset
 
 # G on the faster clock: lr_g 5e-3 vs 1e-3 took ring8 from 53-97 % to 96-98 % high quality
@@ -47,8 +47,12 @@ def _for_images(shape: tuple[int, ...]) -> dict:
 
 def defaults_for(dataset: str, **overrides) -> RunConfig:
     """The dataset's best healthy defaults, with `overrides` applied (validated). A path is
-    stored absolute (resolve_dataset), so the run finds its data from any folder."""
+    stored absolute (resolve_dataset), so the run finds its data from any folder.
+    `conditional=True` keeps the other defaults: on the digits they drew 0.96-0.98 of the
+    samples as the class asked for, by the outside judge, in 2 minutes (bench/NOTES.md, 18);
+    a user's file is checked for labels here, before a run is made."""
     dataset = resolve_dataset(dataset)
+    data = None
     if dataset in _BY_NAME:
         base = _BY_NAME[dataset]
     elif dataset in POINT_DATASETS or is_drawn(dataset):  # drawn: on the ring's scale and spread
@@ -58,7 +62,10 @@ def defaults_for(dataset: str, **overrides) -> RunConfig:
         base = _POINTS if data.kind == "points" else _for_images(data.shape)
     else:
         base = _BY_NAME["mnist"]
-    return RunConfig(dataset=dataset, **{**base, **overrides})
+    cfg = RunConfig(dataset=dataset, **{**base, **overrides})
+    if data is not None:  # before a run is made: does the file have the labels it needs?
+        check_conditional(cfg, data.kind == "images", data.n_classes)
+    return cfg
 
 
 def quick_start() -> RunConfig:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import classifier, diagnostics, directions, latent
+from . import classifier, conditional, diagnostics, directions, latent
 from .views import pillow_images
 
 if TYPE_CHECKING:
@@ -30,9 +30,17 @@ def evaluate(trainer: Trainer | Replay, samples: int = diagnostics.MIXTURE_SAMPL
         out.update(diagnostics.mixture_metrics(x, *data.mixture, modes=data.modes))
     if data.kind == "images":
         judge = classifier.for_dataset(data) if data.labels is not None else None
-        out.update(diagnostics.image_metrics(pillow_images.to_uint8(x), data, judge,
+        images = pillow_images.to_uint8(x)
+        out.update(diagnostics.image_metrics(images, data, judge,
                                              dup_threshold=trainer.observer.dup_threshold))
-        if judge is not None:  # how far a class direction moves G(z) towards its class
+        if cfg.conditional:  # observer.sample asked for every class in turn
+            n = data.n_classes
+            probs = judge.probabilities(data.to_model(images)) if judge else None
+            out.update(diagnostics.within_class_metrics(
+                images, conditional.in_turn(len(images), n), n,
+                diagnostics.class_pixel_diversity(data.pool, data.labels, n),
+                trainer.observer.dup_threshold, probs))
+        elif judge is not None:  # how far a class direction moves G(z) towards its class
             out.update(directions.walk_metrics(trainer.observer.sample, judge.probabilities,
                                                cfg.z_dim))
     return out

@@ -37,13 +37,14 @@ class Gan:
         self.cfg = cfg
         self.images = data.kind == "images"
         self.shape = data.shape
+        self.n_classes = data.n_classes if cfg.conditional else 0  # 0: G and D get no class
         with SEEDING:  # the initial weights follow the seed, whatever other threads build
             keras.utils.set_random_seed(cfg.seed)
-            self.g = build_generator(cfg, self.shape, self.images)
-            self.d = build_discriminator(cfg, self.shape, self.images)
+            self.g = build_generator(cfg, self.shape, self.images, self.n_classes)
+            self.d = build_discriminator(cfg, self.shape, self.images, self.n_classes)
         self.g_ema = None
         if cfg.ema > 0:
-            self.g_ema = build_generator(cfg, self.shape, self.images)
+            self.g_ema = build_generator(cfg, self.shape, self.images, self.n_classes)
             self.g_ema.set_weights(self.g.get_weights())
         self.opt_g = keras.optimizers.Adam(cfg.lr_g, beta_1=cfg.beta1, beta_2=cfg.beta2)
         self.opt_d = keras.optimizers.Adam(cfg.lr_d, beta_1=cfg.beta1, beta_2=cfg.beta2)
@@ -56,6 +57,9 @@ class Gan:
         self.clip = tf.Variable(cfg.clip, dtype=tf.float32, trainable=False)
         self.ema_decay = tf.constant(cfg.ema, tf.float32)
         self.pool = tf.constant(data.pool)
+        # A conditional run's real batches bring their labels; G's batches ask for classes
+        # drawn as the data's labels are (a real batch's), so D sees both at the same rates.
+        self.labels = tf.constant(data.labels, tf.int32) if cfg.conditional else None
         self.company = None  # the pack - 1 real partners `score` packs a sample with
         if cfg.pack > 1:
             rows = np.random.default_rng(cfg.seed).integers(0, len(data.pool), cfg.pack - 1)
@@ -133,13 +137,37 @@ class Gan:
         company = tf.tile(self.company[None], [tf.shape(x)[0], *[1] * len(self.shape)])
         return self.d(tf.concat([x, company], axis=-1), training=False)
 
-    def _real_batch(self) -> tf.Tensor:
+    def _real_batch(self) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """A batch of real samples in model space, and their labels (conditional runs)."""
         idx = self.rng.uniform([self.cfg.batch], 0, tf.shape(self.pool, tf.int64)[0], tf.int64)
         x = tf.gather(self.pool, idx)
-        return tf.cast(x, tf.float32) / 127.5 - 1.0 if self.images else x
+        y = tf.gather(self.labels, idx) if self.labels is not None else None
+        return (tf.cast(x, tf.float32) / 127.5 - 1.0 if self.images else x), y
 
     def _noise(self) -> tf.Tensor:
         return self.rng.normal([self.cfg.batch, self.cfg.z_dim])
+
+    def _asked_classes(self) -> tf.Tensor | None:
+        """The classes G is asked for in its update: the labels of a random real batch."""
+        if self.labels is None:
+            return None
+        idx = self.rng.uniform([self.cfg.batch], 0, tf.shape(self.labels, tf.int64)[0], tf.int64)
+        return tf.gather(self.labels, idx)
+
+    def _generate(self, z: tf.Tensor, y: tf.Tensor | None) -> tf.Tensor:
+        """G(z), or G(z, y) in a conditional run (training mode)."""
+        if y is None:
+            return self.g(z, training=True)
+        return self.g([z, y[:, None]], training=True)
+
+    def _discriminate(self, x: tf.Tensor, y: tf.Tensor | None) -> tf.Tensor:
+        """D's scores of the batch `x` in packs (training mode); in a conditional run with
+        each sample's class, offset by its place in the pack (models._projection_discriminator)."""
+        if y is None:
+            return self.d(self.pack(x), training=True)
+        p = self.cfg.pack
+        places = tf.reshape(y, [-1, p]) + self.n_classes * tf.range(p, dtype=tf.int32)[None]
+        return self.d([self.pack(x), places], training=True)
 
     def _read(self, spec: LossSpec, logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Mean D output (a probability for logit losses) and the share called real."""
@@ -148,14 +176,16 @@ class Gan:
         return tf.reduce_mean(value), tf.reduce_mean(real)
 
     def _d_update(self, spec: LossSpec, apply: bool) -> tuple[tf.Tensor, ...]:
-        x, z = self._real_batch(), self._noise()
+        (x, y), z = self._real_batch(), self._noise()
         with tf.GradientTape() as tape:
-            fake = self.g(z, training=True)
-            r = self.d(self.pack(x), training=True)
-            f = self.d(self.pack(fake), training=True)
+            # A conditional G draws the real batch's classes: D compares like with like, and
+            # the gradient penalty's mixes of a real and a generated image share one class.
+            fake = self._generate(z, y)
+            r = self._discriminate(x, y)
+            f = self._discriminate(fake, y)
             d_loss, g_loss = spec.fn(r, f)
             if spec.gradient_penalty:
-                d_loss += self.gp_weight * self._gradient_penalty(x, fake)
+                d_loss += self.gp_weight * self._gradient_penalty(x, fake, y)
         nan = tf.constant(np.nan, tf.float32)
         grad_norm = nan
         if apply:
@@ -169,22 +199,22 @@ class Gan:
         d_fake, called_real = self._read(spec, f)
         return d_loss, g_loss, d_real, d_fake, acc_real, 1.0 - called_real, grad_norm
 
-    def _gradient_penalty(self, x: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    def _gradient_penalty(self, x: tf.Tensor, fake: tf.Tensor, y: tf.Tensor | None) -> tf.Tensor:
         # alpha ~ U[0, 1] per sample (Gulrajani et al. 2017), not a normal draw.
         alpha = self.rng.uniform([tf.shape(x)[0]] + [1] * (len(self.shape)), 0.0, 1.0)
         mix = x + alpha * (fake - x)
         with tf.GradientTape() as tape:
             tape.watch(mix)
-            out = self.d(self.pack(mix), training=True)
+            out = self._discriminate(mix, y)
         grads = self.pack(tape.gradient(out, mix))  # one norm per input D saw
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(self.shape) + 1)))
                         + 1e-12)
         return tf.reduce_mean(tf.square(norms - 1.0))
 
     def _g_update(self, spec: LossSpec) -> tuple[tf.Tensor, tf.Tensor]:
-        z = self._noise()
+        z, y = self._noise(), self._asked_classes()
         with tf.GradientTape() as tape:
-            f = self.d(self.pack(self.g(z, training=True)), training=True)
+            f = self._discriminate(self._generate(z, y), y)
             _, g_loss = spec.fn(tf.zeros_like(f), f)  # G's loss never depends on d_real
         grads = tape.gradient(g_loss, self.g.trainable_variables)
         self.opt_g.apply_gradients(zip(grads, self.g.trainable_variables))

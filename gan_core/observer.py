@@ -6,7 +6,7 @@ from concurrent import futures
 import numpy as np
 import tensorflow as tf
 
-from . import classifier, diagnostics, latent
+from . import classifier, conditional, diagnostics, latent
 from .data import Dataset
 from .gan import Gan
 from .losses import LOSSES
@@ -26,9 +26,17 @@ class Observer:
         self.gan, self.data = gan, data
         z_dim = gan.cfg.z_dim
         self._judge = None
+        self.n_classes = gan.n_classes  # 0: an unconditional run
+        self.classes: np.ndarray | None = None  # what a conditional run's grid asks for
+        self.grid_cols = 8
         if data.kind == "images":
             self.z = latent.noise(NOISE_SEED, GRID_SAMPLES, z_dim)
             self.eval_z = latent.noise(NOISE_SEED + 1, IMAGE_SAMPLES, z_dim)
+            if self.n_classes:  # one row per class, the same noise down each column
+                self.z, self.classes = conditional.grid(self.n_classes, z_dim, NOISE_SEED)
+                self.grid_cols = conditional.GRID_COLUMNS
+                self.real_class_diversity = diagnostics.class_pixel_diversity(
+                    data.pool, data.labels, self.n_classes)
             self._judge = classifier.in_background(data)  # ready after a few seconds
             self._real_features: np.ndarray | None = None
             # Real images' nearest-neighbour spacing: fixed for the run, ~10 ms to measure.
@@ -43,13 +51,27 @@ class Observer:
         z_spec = [tf.TensorSpec([None, z_dim], tf.float32)]
         x_spec = [tf.TensorSpec([None, *data.shape], tf.float32)]
         # Fixed signatures: any batch size (UI sliders, evaluation) reuses one graph.
-        self._sample = tf.function(lambda z: gan.sampler(z, training=False), input_signature=z_spec)
+        if self.n_classes:
+            self._sample = tf.function(
+                lambda z, y: gan.sampler([z, y[:, None]], training=False),
+                input_signature=[*z_spec, tf.TensorSpec([None], tf.int32)])
+        else:
+            self._sample = tf.function(lambda z: gan.sampler(z, training=False),
+                                       input_signature=z_spec)
         self._score = tf.function(gan.score, input_signature=x_spec)
         self._push = tf.function(self._generator_push, input_signature=x_spec)
 
-    def sample(self, z: np.ndarray) -> np.ndarray:
-        """G(z) in model space (images in [-1, 1])."""
-        return self._sample(tf.constant(z, tf.float32)).numpy()
+    def sample(self, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        """G(z) in model space (images in [-1, 1]). A conditional run's G draws `classes`:
+        class ids (N,), class weights (N, n_classes) (see conditional.generate), or None for
+        every class in turn; an unconditional G ignores them."""
+        if not self.n_classes:
+            return self._sample(tf.constant(z, tf.float32)).numpy()
+        if classes is None:
+            classes = conditional.in_turn(len(z), self.n_classes)
+        if np.ndim(classes) == 2:
+            return conditional.generate(self.gan.sampler, z, classes)
+        return self._sample(tf.constant(z, tf.float32), tf.constant(classes, tf.int32)).numpy()
 
     def _generator_push(self, x: tf.Tensor) -> tf.Tensor:
         """Where G's loss pushes each generated point: -d(g_loss)/dx, per sample (packed with
@@ -84,13 +106,21 @@ class Observer:
         judge = self.judge()
         if judge is not None and self._real_features is None:
             self._real_features = judge.embed(diagnostics.real_sample(self.data, IMAGE_SAMPLES))
-        return diagnostics.image_metrics(pillow_images.to_uint8(fake), self.data, judge,
-                                         self._real_features, self.dup_threshold)
+        images = pillow_images.to_uint8(fake)
+        out = diagnostics.image_metrics(images, self.data, judge, self._real_features,
+                                        self.dup_threshold)
+        if self.n_classes:  # each class asked for equally often: within-class measures
+            probs = judge.probabilities(self.data.to_model(images)) if judge else None
+            out.update(diagnostics.within_class_metrics(
+                images, conditional.in_turn(len(images), self.n_classes), self.n_classes,
+                self.real_class_diversity, self.dup_threshold, probs))
+        return out
 
     def snapshot(self, step: int) -> Snapshot:
         if self.data.kind == "images":
-            images = pillow_images.to_uint8(self.sample(self.z))
-            return Snapshot(step=step, grid=pillow_images.tile(images, cols=8), metrics=self.image_metrics())
+            images = pillow_images.to_uint8(self.sample(self.z, self.classes))
+            return Snapshot(step=step, grid=pillow_images.tile(images, cols=self.grid_cols),
+                            metrics=self.image_metrics())
         points = self.sample(self.z)
         if not np.isfinite(points).all():
             return Snapshot(step=step, points=points)

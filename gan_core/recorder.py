@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import conditional
 from .config import RunConfig
 from .errors import StoreError
 from .gan import METRICS, Gan
@@ -150,16 +151,17 @@ class Recorder:
         """Steps whose generator weights are kept (at most store.MAX_KEPT_GENERATORS, evenly spaced)."""
         return self.store.kept_generator_steps(None if self.weights_lost else self.at())
 
-    def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
-        """G(z) with the generator weights kept for `step`, in model space. A spare generator,
-        never the one training, so any thread may call this."""
+    def sample_at(self, step: int, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        """G(z) with the generator weights kept for `step`, in model space (a conditional
+        run's: of `classes`, see conditional.generate). A spare generator, never the one
+        training, so any thread may call this."""
         from .models import build_generator
 
         with self._spare_lock:
             if self._spare is None or self._spare[0] != step:
                 weights = self.store.read_kept_generator(step)
                 g = self._spare[1] if self._spare else build_generator(
-                    self.config, self.gan.shape, self.gan.images)
+                    self.config, self.gan.shape, self.gan.images, self.gan.n_classes)
                 g.set_weights(weights)
                 self._spare = (step, g)
-            return self._spare[1](np.asarray(z, np.float32), training=False).numpy()
+            return conditional.generate(self._spare[1], z, classes)

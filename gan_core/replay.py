@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import conditional
 from .commands import LIVE_SETTINGS, valid_settings
 from .config import RunConfig
 from .data import is_drawn, load_dataset
@@ -76,10 +77,11 @@ class Recording:
             raise StoreError(f"recording {self.store.run_id} keeps no generator weights")
         return self.kept[max(0, bisect.bisect_right(self.kept, step) - 1)]
 
-    def sample(self, step: int, z: np.ndarray) -> np.ndarray:
-        """G(z) with the generator kept for `step` (one of `kept`), in model space."""
+    def sample(self, step: int, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        """G(z) with the generator kept for `step` (one of `kept`), in model space; a
+        conditional run's of `classes` (see conditional.generate)."""
         with self._lock:
-            return self._generator_at(step)(np.asarray(z, np.float32), training=False).numpy()
+            return conditional.generate(self._generator_at(step), z, classes)
 
     def export(self, step: int, path: Path | str) -> None:
         """The generator kept for `step` as a plain .keras model."""
@@ -94,8 +96,9 @@ class Recording:
             if step not in self._weights:
                 self._weights[step] = self.store.read_kept_generator(step)
             if self._generator is None:
-                self._generator = build_generator(self.config, self.data.shape,
-                                                  self.data.kind == "images")
+                self._generator = build_generator(
+                    self.config, self.data.shape, self.data.kind == "images",
+                    self.data.n_classes if self.config.conditional else 0)
             self._generator.set_weights(self._weights[step])
             self._loaded = step
         return self._generator
@@ -199,9 +202,9 @@ class _AtPlayhead:
     def __init__(self, replay: Replay) -> None:
         self._replay = replay
 
-    def sample(self, z: np.ndarray) -> np.ndarray:
+    def sample(self, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
         rec = self._replay.recording
-        return rec.sample(rec.kept_at(self._replay.state.step), z)
+        return rec.sample(rec.kept_at(self._replay.state.step), z, classes)
 
     @property
     def dup_threshold(self) -> float:
@@ -245,8 +248,8 @@ class Replay:
         step = self.state.step
         return [s for s in self.recording.kept if s <= step]
 
-    def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
-        return self.recording.sample(step, z)
+    def sample_at(self, step: int, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        return self.recording.sample(step, z, classes)
 
     def require_weights(self) -> None:
         self.recording.kept_at(0)  # StoreError when the recording kept no generator

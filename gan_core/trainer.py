@@ -198,9 +198,10 @@ class Trainer:
         self.require_weights()
         self.gan.sampler.save(str(path))
 
-    def sample_at(self, step: int, z: np.ndarray) -> np.ndarray:
-        """G(z) with the generator kept for `step` (see `kept_generator_steps`), in model space."""
-        return self.recorder.sample_at(step, z)
+    def sample_at(self, step: int, z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        """G(z) with the generator kept for `step` (see `kept_generator_steps`), in model space;
+        a conditional run's of `classes` (see conditional.generate)."""
+        return self.recorder.sample_at(step, z, classes)
 
     def kept_generator_steps(self) -> list[int]:
         """Steps whose generator weights are kept (at most store.MAX_KEPT_GENERATORS, evenly spaced)."""

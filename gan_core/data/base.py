@@ -45,6 +45,11 @@ class Dataset:
         return lines
 
     @property
+    def n_classes(self) -> int:
+        """Classes the labels name (0..max), 0 for unlabelled data."""
+        return int(self.labels.max()) + 1 if self.labels is not None and len(self.labels) else 0
+
+    @property
     def is_mixture(self) -> bool:
         return self.centers is not None and self.std is not None
 

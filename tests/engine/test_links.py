@@ -15,23 +15,27 @@ NOT_DEFAULT = dict(
     beta1=0.1, beta2=0.95, spectral_norm=True, gp_weight=5.5, clip=0.02, snapshot_every=50,
     title="Week 3: ring & co / 100%",
 )
+ON_DIGITS = dict(conditional=True)  # labelled images only: the round trip starts from digits
 
 
 def test_a_link_carries_every_setting_but_the_lesson():
-    assert set(SETTINGS) == {f.name for f in fields(RunConfig)} - {"lesson"} == set(NOT_DEFAULT)
+    assert set(SETTINGS) == {f.name for f in fields(RunConfig)} - {"lesson"} \
+        == set(NOT_DEFAULT) | set(ON_DIGITS)
 
 
 @pytest.mark.parametrize("name", SETTINGS)
 def test_each_setting_makes_the_round_trip(name):
-    cfg = defaults_for("ring8").replace(**{name: NOT_DEFAULT[name]})
+    base = "digits" if name in ON_DIGITS else "ring8"
+    cfg = defaults_for(base).replace(**{name: {**NOT_DEFAULT, **ON_DIGITS}[name]})
     query = to_query(cfg)
     assert all(isinstance(v, str) for v in query.values()) and name in query
     back = from_query(dict(parse_qsl(urlencode(query))))  # through a real address's encoding
     assert back.config == cfg and not back.errors and name in back.given
 
 
-def test_all_settings_at_once_make_the_round_trip():
-    cfg = RunConfig(**NOT_DEFAULT)
+@pytest.mark.parametrize("extra", [{}, dict(dataset="digits", **ON_DIGITS)])
+def test_all_settings_at_once_make_the_round_trip(extra):
+    cfg = RunConfig(**{**NOT_DEFAULT, **extra})
     back = from_query(dict(parse_qsl(query_string(cfg))))
     assert back.config == cfg and not back.errors
 
