@@ -3,14 +3,15 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import graph, links, live, slowmo, state
+from ui import conditional, graph, links, live, slowmo, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Train · GANscope", layout="wide")
 st.title("Train")
 trainer = state.need_run()
 cfg = trainer.config
-st.caption(f"{literal(cfg.title or cfg.dataset)} · {cfg.model} · {cfg.loss} loss · batch {cfg.batch} · "
+st.caption(f"{literal(cfg.title or cfg.dataset)} · {cfg.model}"
+           f"{' · conditional' if cfg.conditional else ''} · {cfg.loss} loss · batch {cfg.batch} · "
            f"z {cfg.z_dim} · run {trainer.run_id}")
 notes = trainer.data.report(max_lines=8)
 if notes:  # what the loader skipped or changed in the user's data (also printed by the CLI)
@@ -80,8 +81,8 @@ def draw_now(snap) -> None:
         st.info("No samples yet.")
     elif snapshot.grid is not None:
         png = live.memo("grid", (snap.run_id, snapshot.step),
-                        lambda: pillow_images.png_bytes(pillow_images.enlarge(snapshot.grid, scale)))
-        st.image(png, caption=f"Fixed-noise samples at step {snapshot.step:,}", width="stretch")
+                        lambda: conditional.grid_png(trainer, snapshot.grid, scale))
+        st.image(png, caption=conditional.grid_caption(trainer, snapshot.step), width="stretch")
     else:
         m = snapshot.metrics
         modes = (f" · modes {m['modes_captured']}/{m['modes_total']}, high quality "
@@ -95,8 +96,8 @@ left, right = st.columns([3, 2])
 with right:
     live.live(trainer, draw_now)
     if real is None:
-        st.caption("The same 64 noise vectors at every snapshot: changes are learning, "
-                   f"not luck. ({side}x{side} images, enlarged)")
+        st.caption(f"The same {'noise' if cfg.conditional else '64 noise vectors'} at every "
+                   f"snapshot: changes are learning, not luck. ({side}x{side} images, enlarged)")
     else:
         st.caption("A mode counts as captured when a generated point lands within 3 std of "
                    "it. The 2D Lab adds D's view.")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core import Snapshot, latent
 from gan_core.views import pillow_images, plotly_charts
-from ui import directions, state
+from ui import conditional, directions, state
 
 st.set_page_config(page_title="Latent explorer · GANscope", layout="wide")
 st.title("Latent explorer")
@@ -19,9 +19,9 @@ at = st.select_slider("Generator at snapshot (step)", kept + [LATEST], value=LAT
                                          "are kept per run")
 
 
-def generate(z: np.ndarray) -> np.ndarray:
-    """G(z) with the chosen snapshot's weights."""
-    return trainer.observer.sample(z) if at == LATEST else trainer.sample_at(at, z)
+def generate(z: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+    """G(z) with the chosen snapshot's weights (a conditional run's: of `classes`)."""
+    return trainer.observer.sample(z, classes) if at == LATEST else trainer.sample_at(at, z, classes)
 
 
 st.caption("Each slider moves one noise dimension; smooth changes mean G has learned a smooth "
@@ -49,16 +49,18 @@ left, right = st.columns(2)
 with left:
     st.subheader("Sliders")
     seed = st.number_input("Start from the noise of seed", 0, 10**6, 0, key="lat_seed")
+    chosen = conditional.picker(trainer, "Class", "lat_class") if cfg.conditional else 0
     z = latent.noise(int(seed), 1, cfg.z_dim)[0]
     dims = list(range(cfg.z_dim))
     if cfg.z_dim > 8:
         dims = st.multiselect("Dimensions to slide", dims, default=dims[:4], key="lat_dims")
     for d in dims:
         z[d] = st.slider(f"z[{d}]", -3.0, 3.0, float(round(z[d], 2)), 0.05, key=f"lat_z{d}")
-    out = generate(z[None])
+    out = generate(z[None], np.array([chosen], np.int32))
     if images:
         st.image(pillow_images.png_bytes(pillow_images.enlarge(pillow_images.to_uint8(out)[0], scale)),
-                 caption="G(z)", width=220)
+                 caption=f"G(z, {conditional.names(trainer)[chosen]})" if cfg.conditional
+                 else "G(z)", width=220)
     else:
         show_points(out, "G(z)", "fig_lat_point")
 with right:
@@ -73,11 +75,16 @@ with right:
     n = c[1].slider("Frames", 3, 24, 10, key="lat_frames")
     za, zb = latent.noise(int(a), 1, cfg.z_dim)[0], latent.noise(int(b), 1, cfg.z_dim)[0]
     path = (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
-    out = generate(path)
+    classes, walked = None, "A → B"
+    if cfg.conditional:  # keep the class and move the noise, or keep noise A and move the class
+        moved, classes, walked = conditional.interpolation(trainer, n)
+        if moved == conditional.PATHS[1]:
+            path = np.repeat(za[None], n, axis=0)
+    out = generate(path, classes)
     if images:
         pics = pillow_images.to_uint8(out)
         strip = pillow_images.enlarge(pillow_images.tile(pics, cols=n), max(1, scale // 2))
-        st.image(pillow_images.png_bytes(strip), caption="A → B", width="stretch")
+        st.image(pillow_images.png_bytes(strip), caption=walked, width="stretch")
         there_and_back = list(pics) + list(pics[::-1])
         gif = pillow_images.gif_bytes([pillow_images.enlarge(p, scale) for p in there_and_back])
         st.image(gif, caption="animation", width=200)
@@ -86,6 +93,6 @@ with right:
     else:
         show_points(out, "A → B", "fig_lat_path")
 
-# ---- latent directions (ui/directions.py): image runs only --------------------------------
-if images:
+# ---- latent directions (ui/directions.py): unconditional image runs ------------------------
+if images and not cfg.conditional:  # a conditional G takes the class: the picker above
     directions.panel(trainer, None if at == LATEST else at)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core import diagnostics
 from gan_core.views import pillow_images, plotly_charts
-from ui import lessons, live, state
+from ui import conditional, lessons, live, state
 
 st.set_page_config(page_title="Mode collapse · GANscope", layout="wide")
 st.title("Mode collapse")
@@ -62,6 +62,9 @@ def draw_images(snap) -> None:
     if snapshot is None:
         st.info("No snapshot yet.")
         return
+    if trainer.config.conditional:  # first what a conditional G can still do: collapse within
+        conditional.within_class(snap, trainer)
+        st.subheader("Across classes")
     m = snapshot.metrics
     if "class_counts" not in m:
         st.info(m.get("note") or "The classifier that reads the samples is being trained (a few "

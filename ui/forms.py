@@ -12,7 +12,7 @@ from gan_core.config import MODELS
 from gan_core.data import DATASETS
 from gan_core.defaults import defaults_for
 from gan_core.losses import LOSSES
-from ui import links, roles, state
+from ui import conditional, links, roles, state
 from ui.labels import LABELS, said
 
 UPLOAD = "(my own file…)"
@@ -43,15 +43,17 @@ def new_run_form() -> Trainer | None:
                            index=names.index(link.config.dataset) if link else 0,
                            help="mnist, fashion_mnist and cifar10 download once through keras")
     upload = None
+    linked = link is not None and dataset == link.config.dataset
+    wanted = conditional.switch(dataset, linked and link.config.conditional, dataset == UPLOAD)
     if dataset == UPLOAD:
         upload = st.file_uploader("Your data: .npz (arrays), .zip of images, or MNIST IDX .gz",
                                   type=UPLOAD_TYPES, key="new_upload")
-        base = defaults_for("digits")
-    elif link and dataset == link.config.dataset:
+        base = defaults_for("digits", conditional=wanted)
+    elif linked and wanted == link.config.conditional:
         links.explain(link)
         base = link.config
     else:
-        base = defaults_for(dataset)
+        base = defaults_for(dataset, conditional=wanted)
     with st.form("new_run"):
         values = _fields(base)
         c = st.columns([1, 1, 2])
@@ -75,7 +77,7 @@ def new_run_form() -> Trainer | None:
                 raise GanscopeError("choose a file to upload first")
             path = _save_upload(upload)
             try:
-                base = defaults_for(path)
+                base = defaults_for(path, conditional=wanted)
             except GanscopeError:
                 Path(path).unlink(missing_ok=True)  # a refused upload is not kept
                 raise

@@ -22,6 +22,7 @@ LABELS = {
     "pack": "D judges packs of",
     "ema": "G average for samples (EMA)",
     "title": "Title (optional)",
+    "conditional": "Conditional GAN",
 }
 
 

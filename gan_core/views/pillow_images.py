@@ -122,3 +122,21 @@ def _dots(img: np.ndarray, pts: np.ndarray | None, bounds: tuple[float, float, f
 def enlarge(mosaic: np.ndarray, scale: int) -> np.ndarray:
     """Enlarge a mosaic by an integer factor (nearest neighbour): crisp pixels on a projector."""
     return mosaic.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else mosaic
+
+
+def label_rows(mosaic: np.ndarray, names: list[str], rows: int, width: int | None = None) -> np.ndarray:
+    """`mosaic` (uint8, `rows` equal rows of tiles) with a white column on its left naming
+    each row (a conditional run's per-class grid: one class per row). The text is sized to
+    the row, Pillow's built-in font (no font file needed)."""
+    from PIL import ImageDraw, ImageFont
+
+    h = mosaic.shape[0] / rows
+    font = ImageFont.load_default(size=max(8, int(h * 0.45)))
+    width = width or 8 + max(int(font.getlength(n)) for n in names)
+    canvas = Image.new("RGB", (width + mosaic.shape[1], mosaic.shape[0]), "white")
+    pic = mosaic.squeeze(-1) if mosaic.shape[-1] == 1 else mosaic
+    canvas.paste(Image.fromarray(pic).convert("RGB"), (width, 0))
+    draw = ImageDraw.Draw(canvas)
+    for r, name in enumerate(names[:rows]):
+        draw.text((width - 4, (r + 0.5) * h), name, fill=(40, 40, 40), font=font, anchor="rm")
+    return np.asarray(canvas)

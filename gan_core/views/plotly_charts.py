@@ -193,7 +193,8 @@ def lab_view(snapshot: Snapshot, real: np.ndarray | None, bounds: Sequence[float
 
 def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[str],
               title: str = "", expected: float | None = None,
-              names: tuple[str, str] = ("high quality", "off-mode")) -> go.Figure:
+              names: tuple[str, str] = ("high quality", "off-mode"),
+              y_title: str = "samples") -> go.Figure:
     """One bar per mode (or class): the counted samples, stacked on the uncounted ones when
     given, with a dotted line at the count a perfectly balanced generator would reach."""
     x = list(labels)
@@ -207,7 +208,7 @@ def mode_bars(good: Sequence[int], poor: Sequence[int] | None, labels: Sequence[
                            line=dict(color="#555", dash="dot", width=1)))
     return _figure(traces, dict(
         barmode="stack", height=280, title=dict(text=title), margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", y=-0.25), yaxis=dict(title=dict(text="samples")),
+        legend=dict(orientation="h", y=-0.25), yaxis=dict(title=dict(text=y_title)),
         xaxis=dict(type="category"), shapes=shapes))
 
 
