@@ -33,6 +33,13 @@ defaults of the *whole* dataset (a path would otherwise get defaults by shape: a
 slice would get the MNIST-shape ones). `--defaults NAME` picks a named dataset's defaults
 explicitly (e.g. `--defaults digits`).
 
+`--conditional` trains the dataset's conditional defaults (`RunConfig.conditional`: G draws
+the class it is asked for) and judges PER_CLASS samples per class of the exported two-input
+generator: a sample counts when the judge confidently (> 0.9) puts it in the class asked
+for. Last line: `asked=F per_class_min=M classes=N confident=C real_confident=R steps=S`
+(`asked`: that share over all classes; `per_class_min`: the worst class's; the goal is
+asked >= 0.85 in 2 minutes on the bundled digits, issue 13).
+
 `--steps N` trains a fixed number of steps instead (deterministic; what the test suite uses).
 `--judge-at N,...` also judges the generators the run kept at or before those steps (cheap:
 no retraining), to see how many steps a setting needs.
@@ -54,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 SAMPLES = 2000
+PER_CLASS = 200  # --conditional: samples asked for per class
 CONFIDENT = 0.9
 MIN_SHARE = 0.01
 JUDGE_SEED = 0
@@ -135,7 +143,8 @@ def make_config(args, tmp: Path):
     from gan_core.data import load_dataset, resolve_dataset
     from gan_core.defaults import defaults_for
 
-    cfg = defaults_for(args.defaults or args.dataset, seed=args.seed)
+    cfg = defaults_for(args.defaults or args.dataset, seed=args.seed,
+                       **({"conditional": True} if args.conditional else {}))
     dataset, what = resolve_dataset(args.dataset), "all images"
     if args.split or args.images:
         data = load_dataset(dataset)
@@ -164,6 +173,8 @@ def main() -> int:
     ap.add_argument("--judge-at", default="", metavar="N,N,...",
                     help="also judge the generator kept nearest at or before these steps "
                          "(a run keeps up to 40 evenly spaced generators)")
+    ap.add_argument("--conditional", action="store_true",
+                    help="train the conditional defaults; judge samples of each asked class")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="change a default (for experiments; the targets use none)")
     args = ap.parse_args()
@@ -190,7 +201,7 @@ def main() -> int:
               f"steps/s={snap.step / max(snap.elapsed, 1e-9):.0f} status={snap.status}")
         print("config:", " ".join(f"{k}={getattr(cfg, k)}" for k in (
             "width", "depth", "lr_d", "lr_g", "beta1", "d_steps", "batch", "z_dim", "pack",
-            "ema", "spectral_norm")))
+            "ema", "spectral_norm", "conditional")))
         if snap.message:
             print("message:", snap.message)
         data = trainer.data
@@ -215,16 +226,21 @@ def main() -> int:
         from gan_core.views import pillow_images
 
         g = keras.models.load_model(gen_path, safe_mode=True)
-        z = np.random.default_rng(JUDGE_SEED).standard_normal((SAMPLES, cfg.z_dim)).astype("float32")
-        fake = pillow_images.to_uint8(g.predict(z, batch_size=500, verbose=0))
+        n_classes = int(data.labels.max()) + 1
+        asked = None
+        if cfg.conditional:  # PER_CLASS samples of each class, through the model's two inputs
+            asked = np.repeat(np.arange(n_classes, dtype="int32"), PER_CLASS)
+        n = SAMPLES if asked is None else len(asked)
+        z = np.random.default_rng(JUDGE_SEED).standard_normal((n, cfg.z_dim)).astype("float32")
+        inputs = z if asked is None else [z, asked[:, None]]
+        fake = pillow_images.to_uint8(g.predict(inputs, batch_size=500, verbose=0))
         kept = trainer.kept_generator_steps()
         earlier = {}  # kept step -> its samples, for --judge-at
         for want in (int(n) for n in args.judge_at.split(",") if n.strip()):
             near = max((k for k in kept if k <= want), default=None)
             if near is not None:
-                earlier[near] = pillow_images.to_uint8(trainer.sample_at(near, z))
+                earlier[near] = pillow_images.to_uint8(trainer.sample_at(near, z, asked))
     judge, features, acc, real_conf = make_judge(data.pool, data.labels)
-    n_classes = int(data.labels.max()) + 1
     probs = judge.predict_proba(features(fake))
     classes, confident = judge_images(probs, n_classes)
     fake_share, real_share, hi, lo = class_shares(probs, data.labels, n_classes)
@@ -233,15 +249,36 @@ def main() -> int:
         c, conf = judge_images(p, n_classes)
         _, _, a, b = class_shares(p, data.labels, n_classes)
         print(f"at step {near}: classes={c} confident={conf:.3f} "
-              f"of_real={conf / max(real_conf, 1e-9):.3f} max_ratio={a:.2f} min_ratio={b:.2f}")
+              f"of_real={conf / max(real_conf, 1e-9):.3f} max_ratio={a:.2f} min_ratio={b:.2f}"
+              + (" asked={:.3f} per_class_min={:.3f}".format(*as_asked(p, asked, n_classes))
+                 if asked is not None else ""))
     print(f"judge: PCA(50)+RBF SVM on the same {len(data.pool):,} images, held-out real "
           f"accuracy={acc:.3f} confident={real_conf:.3f}")
     print("class shares of confident samples vs data (%): " + ", ".join(
         f"{c}: {100 * f:.1f}/{100 * r:.1f}" for c, (f, r) in enumerate(zip(fake_share, real_share))))
+    if asked is not None:
+        share, worst = as_asked(probs, asked, n_classes)
+        per_class = [float(np.mean(confident_as(probs, asked)[asked == c])) for c in range(n_classes)]
+        print("confidently the class asked for, per class: "
+              + ", ".join(f"{c}: {v:.2f}" for c, v in enumerate(per_class)))
+        print(f"asked={share:.3f} per_class_min={worst:.3f} classes={classes} "
+              f"confident={confident:.3f} real_confident={real_conf:.3f} steps={snap.step}")
+        return 0
     print(f"classes={classes} confident={confident:.3f} real_confident={real_conf:.3f} "
           f"of_real={confident / max(real_conf, 1e-9):.3f} max_ratio={hi:.2f} min_ratio={lo:.2f} "
           f"steps={snap.step}")
     return 0
+
+
+def confident_as(probs, asked):
+    """Per sample: the judge puts it in the class it was asked for, with probability > 0.9."""
+    return (probs.max(1) > CONFIDENT) & (probs.argmax(1) == asked)
+
+
+def as_asked(probs, asked, n_classes: int) -> tuple[float, float]:
+    """The share of samples confidently judged the class asked for, and the worst class's."""
+    hit = confident_as(probs, asked)
+    return float(hit.mean()), float(min(hit[asked == c].mean() for c in range(n_classes)))
 
 
 if __name__ == "__main__":
