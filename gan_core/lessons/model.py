@@ -114,7 +114,8 @@ def settings_beside(lesson: Lesson, seed: int = 0) -> list[dict[str, str]]:
         name, reference = f"{broken.title} ({broken.runs[0].label})", broken.runs[0].make(seed)
     else:
         first = next(iter(configs.values()))
-        name, reference = "healthy defaults", defaults_for(first.dataset)
+        name, reference = "healthy defaults", defaults_for(first.dataset,  # conditional too
+                                                           conditional=first.conditional)
     ref = reference.to_dict()
     ignore = {"title", "lesson", "seed"}
     keys = [k for k in ref if k not in ignore

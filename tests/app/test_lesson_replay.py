@@ -134,7 +134,8 @@ def test_a_second_replay_in_the_same_tab_starts_over():
     assert again is first and again.state.step < 3000
 
 
-@pytest.mark.parametrize("name", ["collapse-ring", "d-too-strong"])  # points; images, two runs
+# points; images, two runs; a conditional run (its grid, class picker and within-class panel)
+@pytest.mark.parametrize("name", ["collapse-ring", "d-too-strong", "collapse-within-class"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_works_on_a_replay(page, name):
     runs = replay_from_the_card(name)

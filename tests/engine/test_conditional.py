@@ -161,3 +161,12 @@ def test_within_class_measures_by_hand():
     assert (m["least_diverse_class"], m["least_diversity"]) == (1, 0.0)
     said = diagnostics.within_verdict(m, ["a", "b"])
     assert said.startswith("Collapsed within 1 class of 2 (b)"), said
+
+
+def test_the_within_class_lesson_shows_its_cause_beside_the_conditional_defaults():
+    from gan_core.lessons import LESSONS, settings_beside
+
+    rows = {r["setting"]: r for r in settings_beside(LESSONS.get("collapse-within-class"))}
+    assert set(rows) == {"lr_d", "lr_g", "d_steps", "pack"}  # not "conditional": both are
+    assert rows["d_steps"] == {"setting": "d_steps", "strong D, conditional": "5",
+                               "healthy defaults": "1"}
