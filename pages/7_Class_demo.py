@@ -5,7 +5,7 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images
-from ui import live, replay, state
+from ui import conditional, live, replay, state
 from ui.labels import literal
 
 st.set_page_config(page_title="Class demo · GANscope", layout="wide",
@@ -42,8 +42,8 @@ else:
             return
         if snapshot.grid is not None:
             side = trainer.data.shape[0]
-            png = live.memo("demo_grid", (snap.run_id, snapshot.step), lambda: pillow_images.png_bytes(
-                pillow_images.enlarge(snapshot.grid, pillow_images.display_scale(side, 96))))
+            png = live.memo("demo_grid", (snap.run_id, snapshot.step), lambda: conditional.grid_png(
+                trainer, snapshot.grid, pillow_images.display_scale(side, 96)))  # rows named
             st.image(png, width="stretch")
             m = snapshot.metrics
             if m and "classes_covered" in m:

@@ -116,3 +116,18 @@ def test_the_mode_collapse_page_shows_within_class_diversity(cond_run):
     assert shown_value == f"{100 * m['within_diversity']:.0f} % of real"
     assert at.metric[labels.index("Drawn as asked")].value == f"{m['class_match_pct']:.0f} %"
     assert any(i.value.startswith(("No class collapsed", "Collapsed within")) for i in at.info)
+
+
+def test_the_class_demo_names_the_rows_of_a_conditional_grid(cond_run):
+    at = opened("pages/7_Class_demo.py", cond_run)
+    assert at.get("image")
+    from gan_core.views import pillow_images
+    from ui import conditional, live
+
+    snapshot = cond_run.state.snapshot
+    shown_png = live.memo("demo_grid", (cond_run.run_id, snapshot.step),
+                          lambda: pytest.fail("the page drew no grid"))
+    scale = pillow_images.display_scale(cond_run.data.shape[0], 96)
+    assert shown_png == conditional.grid_png(cond_run, snapshot.grid, scale)
+    png = Image.open(io.BytesIO(shown_png))
+    assert png.width > snapshot.grid.shape[1] * scale  # the column of class names on its left
