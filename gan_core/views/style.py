@@ -17,13 +17,16 @@ LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D
           "modes_captured_pct": "modes captured (%)", "high_quality_pct": "high quality (%)",
           "reverse_kl": "reverse KL", "classes_covered_pct": "classes covered (%)",
           "confident_pct": "confidently classified (%)", "class_kl": "class KL",
-          "fcd": "FCD", "duplicate_pct": "near-duplicates (%)"}
+          "fcd": "FCD", "duplicate_pct": "near-duplicates (%)",
+          "within_diversity_pct": "within-class diversity, mean (%)",
+          "least_diversity_pct": "least varied class (%)"}
 COLOURS = {"d_loss": "#1f77b4", "g_loss": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
            "d_acc_real": "#2ca02c", "d_acc_fake": "#d62728", "d_grad_norm": "#1f77b4",
            "g_grad_norm": "#ff7f0e", "modes_captured_pct": "#1f77b4",
            "high_quality_pct": "#2ca02c", "reverse_kl": "#9467bd", "classes_covered_pct": "#1f77b4",
            "confident_pct": "#2ca02c", "class_kl": "#9467bd", "fcd": "#8c564b",
-           "duplicate_pct": "#d62728"}
+           "duplicate_pct": "#d62728", "within_diversity_pct": "#2ca02c",
+           "least_diversity_pct": "#d62728"}
 REAL, FAKE = "#7f7f7f", "#ff7f0e"
 # D's heatmap, 0 ("fake") to 1 ("real"): plotly's RdBu without its two darkest ends, mixed 35 %
 # with white so the points and arrows over it stay visible. Both the 2D Lab's chart and the

@@ -116,6 +116,9 @@ def test_the_mode_collapse_page_shows_within_class_diversity(cond_run):
     assert shown_value == f"{100 * m['within_diversity']:.0f} % of real"
     assert at.metric[labels.index("Drawn as asked")].value == f"{m['class_match_pct']:.0f} %"
     assert any(i.value.startswith(("No class collapsed", "Collapsed within")) for i in at.info)
+    specs = [c.proto.spec for c in at.get("plotly_chart")]  # the run is paused: plotly charts
+    assert any("within-class diversity, mean (%)" in s and "least varied class (%)" in s
+               for s in specs)
 
 
 def test_the_class_demo_names_the_rows_of_a_conditional_grid(cond_run):
