@@ -49,7 +49,7 @@ def defaults_for(dataset: str, **overrides) -> RunConfig:
     """The dataset's best healthy defaults, with `overrides` applied (validated). A path is
     stored absolute (resolve_dataset), so the run finds its data from any folder.
     `conditional=True` keeps the other defaults: on the digits they drew 0.96-0.98 of the
-    samples as the class asked for, by the outside judge, in 2 minutes (bench/NOTES.md, 18);
+    samples as the class asked for, by the outside judge, in 2 minutes (bench/NOTES.md, 21);
     a user's file is checked for labels here, before a run is made."""
     dataset = resolve_dataset(dataset)
     data = None
