@@ -170,3 +170,21 @@ def test_the_within_class_lesson_shows_its_cause_beside_the_conditional_defaults
     assert set(rows) == {"lr_d", "lr_g", "d_steps", "pack"}  # not "conditional": both are
     assert rows["d_steps"] == {"setting": "d_steps", "strong D, conditional": "5",
                                "healthy defaults": "1"}
+
+
+def test_a_folder_with_a_subfolder_per_class_trains_conditionally(tmp_path, runs_dir):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs", "owls"):
+        (tmp_path / "pics" / name).mkdir(parents=True)
+        for i in range(6):
+            pixels = rng.integers(0, 255, (8, 8), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "pics" / name / f"{i}.png")
+    cfg = defaults_for(str(tmp_path / "pics"), conditional=True, width=32, snapshot_every=2)
+    t = Trainer(cfg, runs_dir=runs_dir)
+    s = t.train(steps=2)
+    t.stop()
+    assert t.data.class_names == ("cats", "dogs", "owls") and t.gan.n_classes == 3
+    assert s.snapshot.grid.shape[0] == 3 * 9 + 1  # one row per subfolder
+    assert np.isfinite(s.history["d_loss"]).all()
