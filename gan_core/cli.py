@@ -272,6 +272,9 @@ def _export_directions(trainer, dest: Path) -> None:
     if trainer.data.kind != "images":
         raise GanscopeError(f"run {trainer.run_id} is a 2D run: latent directions are for "
                             "image runs")
+    if trainer.config.conditional:
+        raise GanscopeError(f"run {trainer.run_id} is conditional: G takes the class as an "
+                            "input, so its noise has no class directions to fit")
     found = directions.fit(trainer)
     arrays: dict[str, Any] = found.arrays()  # names -> arrays (numpy's stub reads ** as flags)
     _write(dest, lambda p: np.savez(p, **arrays))

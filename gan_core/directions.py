@@ -189,6 +189,9 @@ def fit(run: Trainer | Replay, step: int | None = None, samples: int = FIT_SAMPL
 
     if run.data.kind != "images":
         raise ValueError("latent directions are for image runs")
+    if run.config.conditional:  # G(z, class): the class is an input, not a direction in z
+        raise ValueError("latent directions are for unconditional runs: a conditional G takes "
+                         "the class as an input")
     step, g = generator_at(run, step)
     read = None
     if run.data.labels is not None:

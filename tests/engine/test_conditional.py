@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_core import ConfigError, RunConfig, Trainer, conditional, diagnostics
+from gan_core import ConfigError, RunConfig, Trainer, conditional, diagnostics, directions
 from gan_core.data import load_dataset
 from gan_core.defaults import defaults_for
 from gan_core.gan import Gan
@@ -113,6 +113,11 @@ def test_a_conditional_run_saves_reopens_and_exports_a_two_input_model(small, ru
     assert [i.dtype for i in g.inputs] == ["float32", "int32"]
     out = g.predict([z, classes[:, None]], verbose=0)
     np.testing.assert_allclose(out, before, atol=1e-5)  # the run's G, noise and class as given
+    # latent directions are for unconditional G: said, not a crash in the two-input model
+    assert main(["export", str(t.store.path), "--directions", str(tmp_path / "d.npz")]) == 2
+    assert not (tmp_path / "d.npz").exists()
+    with pytest.raises(ValueError, match="unconditional"):
+        directions.fit(t)
 
 
 def test_a_conditional_run_needs_labelled_images(tmp_path):
