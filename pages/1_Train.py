@@ -3,9 +3,10 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images, style
-from ui import conditional, graph, links, live, slowmo, state
+from ui import conditional, graph, links, live, navigation, slowmo, state
 from ui.labels import literal
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Train · GANscope", layout="wide")
 st.title("Train")
 trainer = state.need_run()

@@ -3,8 +3,9 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import plotly_charts
-from ui import graph, layout, lessons, live, slowmo, state
+from ui import graph, layout, lessons, live, navigation, slowmo, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="2D Lab · GANscope", layout="wide")
 st.title("2D Lab")
 trainer = state.need_run()

@@ -2,8 +2,9 @@
 import streamlit as st
 
 from gan_core.views import pillow_images
-from ui import state
+from ui import navigation, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Evolution · GANscope", layout="wide")
 st.title("Evolution")
 trainer = state.need_run()

@@ -4,8 +4,9 @@ import streamlit as st
 
 from gan_core import Snapshot, latent
 from gan_core.views import pillow_images, plotly_charts
-from ui import conditional, directions, state
+from ui import conditional, directions, navigation, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Latent explorer · GANscope", layout="wide")
 st.title("Latent explorer")
 trainer = state.need_run()

@@ -10,8 +10,9 @@ from gan_core.data import POINT_DATASETS, is_drawn, load_dataset
 from gan_core.gan import METRICS
 from gan_core.views import pillow_images, plotly_charts, style
 from gan_core.views.pillow_charts import overlay_image, png
-from ui import lessons, live, roles, state
+from ui import lessons, live, navigation, roles, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Runs · GANscope", layout="wide")
 st.title("Runs")
 THUMB = 320  # pixels: the compared runs' latest samples

@@ -4,8 +4,9 @@ import streamlit as st
 
 from gan_core import diagnostics
 from gan_core.views import pillow_images, plotly_charts
-from ui import conditional, lessons, live, state
+from ui import conditional, lessons, live, navigation, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Mode collapse · GANscope", layout="wide")
 st.title("Mode collapse")
 trainer = state.need_run()

@@ -5,9 +5,10 @@ import streamlit as st
 
 from gan_core.losses import LOSSES
 from gan_core.views import pillow_images
-from ui import conditional, live, replay, state
+from ui import conditional, live, navigation, replay, state
 from ui.labels import literal
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Class demo · GANscope", layout="wide",
                    initial_sidebar_state="collapsed")
 # Large type for the back of the room; no sidebar, no toolbar: the page is the run.

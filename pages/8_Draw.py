@@ -1,8 +1,9 @@
 """Draw: your own 2D data, clicked, lassoed or picked as shapes, and a run that trains on it."""
 import streamlit as st
 
-from ui import drawing, state
+from ui import drawing, navigation, state
 
+navigation.arrived()  # a page opened before the app's home: through dashboard.py
 st.set_page_config(page_title="Draw · GANscope", layout="wide")
 st.title("Draw")
 st.markdown("Draw your own data for a GAN to learn, as in GAN Lab: **click** the canvas to add "

@@ -177,6 +177,22 @@ def test_streamlit_reads_the_toolbar_mode_that_hides_deploy():
         config.get_config_options(force_reparse=True)
 
 
+def test_every_page_first_makes_sure_it_runs_inside_the_app():
+    """A page opened before the app's home ran as Streamlit's legacy pages/ app (no sidebar
+    of ours, no dashboard.py): ui/navigation.arrived() sends it through dashboard.py, so every
+    page calls it before it draws (the e2e test opens a shared link on a fresh server)."""
+    from conftest import ROOT
+
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        text = path.read_text()
+        if text.startswith('"""'):  # past the module's docstring
+            text = text[text.index('"""', 3) + 3:]
+        code = [line for line in text.splitlines()
+                if line and not line[0].isspace() and not line.startswith(("import ", "from "))
+                and not line.startswith(('"""', "#")) and "=" not in line.split("(")[0]]
+        assert code[0].startswith("navigation.arrived()"), (path.name, code[:2])
+
+
 def test_the_entry_file_opens_home_and_lists_every_page():
     from conftest import ROOT
 

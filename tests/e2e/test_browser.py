@@ -155,6 +155,25 @@ NAV_LABELS = """() => [...document.querySelectorAll("[data-testid='stSidebarNav'
   return label.innerText.trim(); })"""
 
 
+def test_a_shared_link_opened_first_on_a_fresh_server_gets_the_apps_sidebar(server, browser):
+    """Before anyone opens the app's home, Streamlit runs a page named in the URL as the
+    legacy pages/ app ("dashboard" first, no icons, no dashboard.py). A student arriving on a
+    shared link to the Train page must get the app's sidebar and stay on the Train page."""
+    page = new_page(browser)
+    page.goto(f"{server}/Train?dataset=ring8&loss=hinge")  # the first visit since the start
+    until(page, heading("Train") + " && document.querySelectorAll("
+          "\"[data-testid='stSidebarNav'] a\").length > 0", "the Train page with a sidebar")
+    settle(page)
+    assert page.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]
+    assert "/Train" in page.url and "loss=hinge" in page.url
+    no_exception(page)
+    other = new_page(browser)  # and every session after it
+    other.goto(f"{server}/Runs")
+    until(other, heading("Runs"), "the Runs page")
+    settle(other)
+    assert other.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]
+
+
 def test_home_comes_first_in_the_sidebar_and_every_page_keeps_its_url(server, browser):
     page = new_page(browser)
     for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
