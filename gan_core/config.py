@@ -36,6 +36,7 @@ class RunConfig:
     conditional: bool = False  # G and D get the class (a conditional GAN); labelled images only
     ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
     snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
+    tensorboard: bool = True  # also write TensorBoard event files (<run>/tb/, tensorboard_log.py)
     title: str = ""  # free text for people; never used as a path
     lesson: str = ""  # "lesson name/run label" for a lesson's runs (the home cards set it)
 
@@ -47,7 +48,7 @@ class RunConfig:
             _check_text(name, getattr(self, name))
         if not self.dataset.strip():
             raise ConfigError.about("", "dataset", ": give a dataset name or a path")
-        for name in ("spectral_norm", "conditional"):  # "no" would count as true
+        for name in ("spectral_norm", "conditional", "tensorboard"):  # "no" would count as true
             if not isinstance(getattr(self, name), bool):
                 raise _bad(name, f"must be true or false, got {getattr(self, name)!r}")
         if self.conditional and is_drawn(self.dataset):

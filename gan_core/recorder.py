@@ -19,6 +19,7 @@ from .gan import METRICS, Gan
 from .observer import Observer
 from .run_state import History, Snapshot, stride_for, thinned
 from .store import RunStore
+from .tensorboard_log import TensorBoardLog
 
 
 class Recorder:
@@ -35,6 +36,7 @@ class Recorder:
         self._saved_step: int | None = None  # the newest checkpoint's step
         self._spare: tuple[int, Any] | None = None  # (step, generator) for sample_at
         self._spare_lock = threading.Lock()  # guards _spare: any page thread may sample
+        self.tb: TensorBoardLog | None = None  # the training thread's, while it writes
 
     def at(self) -> int:
         """The step the weights are at."""
@@ -82,6 +84,9 @@ class Recorder:
         if self.weights_lost:
             raise StoreError(self.warnings[0])
         self.store.drop_after(self.at())
+        if self.config.tensorboard and self.tb is None:
+            self.tb = TensorBoardLog(self.store.tensorboard_dir(), METRICS,
+                                     self.config.snapshot_every, self._backdrop())
         if self._saved_step is None:
             self.checkpoint()
         if not self.snapshots:
@@ -91,6 +96,8 @@ class Recorder:
         """Per-step metrics of one compiled call (steps first .. first + len(rows) - 1)."""
         self.history.append(np.arange(first, first + len(rows)), rows)
         self.store.append_metrics(METRICS, first, rows)
+        if self.tb is not None:
+            self.tb.metrics(first, rows)
 
     def add_event(self, change: dict[str, Any], step: int | None = None) -> None:
         """A mark on the curves at `step` (default: now): a live change, or manual steps."""
@@ -100,8 +107,10 @@ class Recorder:
         """A snapshot at the current step: in memory, on disk, and every stride a kept
         generator."""
         snapshot = self.observer.snapshot(self.at())
-        self.store.write_snapshot(snapshot)
+        png = self.store.write_snapshot(snapshot)
         self.store.flush()
+        if self.tb is not None:
+            self.tb.snapshot(snapshot, png)
         self.snapshots, self._pictured_stride = thinned(  # bounded memory
             self.snapshots + (snapshot,), self._pictured_stride)
         if snapshot.step % self._kept_stride == 0:  # checked first: get_weights() copies
@@ -117,6 +126,8 @@ class Recorder:
         """Flush metrics and save the weights, unless they are not finite (a diverged run keeps
         its last good checkpoint). Returns whether a checkpoint was written."""
         self.store.flush()
+        if self.tb is not None:
+            self.tb.flush()
         if not all(np.isfinite(w).all() for w in self.gan.g.get_weights()):
             return False
         self.store.save_checkpoint(self._ckpt, self.at())
@@ -132,6 +143,8 @@ class Recorder:
         self.store.restore_checkpoint(self._ckpt)
         back = self._saved_step = self.at()
         self.store.drop_after(back)
+        if self.tb is not None:
+            self.tb.drop_after(back)
         self.history.truncate(back)
         self.snapshots = tuple(f for f in self.snapshots if f.step <= back)
         if self.snapshots and not self.snapshots[-1].pictured:  # thinned: the folder has it
@@ -145,6 +158,20 @@ class Recorder:
                     self.snapshots = self.snapshots[:-1]
         self.events = tuple(e for e in self.events if e[0] <= back)
         return back
+
+    def close(self) -> None:
+        """The training thread is done: close the TensorBoard log and the store (flushed)."""
+        try:
+            if self.tb is not None:
+                self.tb.close()
+                self.tb = None
+        finally:
+            self.store.close()
+
+    def _backdrop(self) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
+        """2D data's view bounds and real points, under the TensorBoard snapshot pictures."""
+        data = self.observer.data
+        return (data.bounds(), data.pool) if data.kind == "points" else None
 
     # ---- kept generators (any thread) ----------------------------------------------------------
     def kept_steps(self) -> list[int]:

@@ -9,6 +9,7 @@
                     diagnostics.jsonl    one JSON object per snapshot
                     weights/step_*.npz   G's weights at up to MAX_KEPT_GENERATORS evenly spaced steps
                     checkpoints/         tf.train.Checkpoint files (weights, optimizers, step)
+                    tb/                  TensorBoard event files (tensorboard_log.py; append-only)
                     lock                 held (flock) by the one process training the run
 
 Reading never writes: every `read_*` method leaves each byte as it was, so viewing, `eval`,
@@ -22,6 +23,7 @@ Run ids are generated here; user text (a title) never becomes a path.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import logging
 import os
@@ -143,6 +145,11 @@ class RunStore:
         if not (path / "config.json").is_file():
             raise StoreError(f"{path} is not a GANscope run folder (no config.json)")
         return cls(path)
+
+    def tensorboard_dir(self) -> Path:
+        """Where the training thread writes TensorBoard event files (nothing here reads them:
+        `tensorboard --logdir <runs>` does)."""
+        return self.path / "tb"
 
     def _write_drawing(self, cfg: RunConfig) -> None:
         """A drawn run's points, so the run reopens with its data anywhere (data/drawn.py)."""
@@ -338,17 +345,20 @@ class RunStore:
             raise StoreError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 
     # ---- snapshots and diagnostics -------------------------------------------------------------------
-    def write_snapshot(self, snapshot: Snapshot) -> None:
+    def write_snapshot(self, snapshot: Snapshot) -> bytes | None:
+        """Write the snapshot; returns its mosaic as PNG bytes (images), for the TensorBoard log."""
         stem = self.path / "frames" / f"step_{snapshot.step:09d}"
+        png = None
         if snapshot.grid is not None:
             img = snapshot.grid.squeeze(-1) if snapshot.grid.shape[-1] == 1 else snapshot.grid
-            _atomic(stem.with_suffix(".png"),
-                    lambda tmp: Image.fromarray(img).save(tmp, format="PNG"))
+            png = _png(img)
+            _atomic(stem.with_suffix(".png"), lambda tmp: tmp.write_bytes(png))
         if snapshot.points is not None:
             arrays = {"points": snapshot.points, **{f"field_{k}": v for k, v in snapshot.field.items()}}
             _atomic(stem.with_suffix(".npz"), lambda tmp: _savez(tmp, arrays, compressed=True))
         _append(self.path / "diagnostics.jsonl",
                 json.dumps({"step": snapshot.step, **snapshot.metrics}) + "\n")
+        return png
 
     def _stepped(self, folder: str) -> Iterator[Path]:
         d = self.path / folder
@@ -477,6 +487,16 @@ class RunStore:
             self.flush()
         finally:
             self.unlock()
+
+
+def _png(img: np.ndarray) -> bytes:
+    """A picture as PNG bytes; StoreError if it cannot be encoded (as a failed write)."""
+    buf = io.BytesIO()
+    try:
+        Image.fromarray(img).save(buf, format="PNG")
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"could not encode a snapshot picture: {exc}") from exc
+    return buf.getvalue()
 
 
 def _wide(a: np.ndarray) -> np.ndarray:

@@ -149,7 +149,7 @@ class Worker:
             self.message = self.message or f"Could not save the run when it stopped: {exc}"
         finally:
             try:
-                store.close()
+                self.recorder.close()
             except StoreError as exc:
                 log.warning("run %s: %s", store.run_id, exc)
             self.publish()

@@ -24,6 +24,7 @@ def test_json_round_trip():
     (dict(pack=0), "pack must be between 1 and 8", ("pack",)),
     (dict(batch=100, pack=3), r"batch \(100\) must be a multiple of pack \(3\)", ("batch", "pack")),
     (dict(spectral_norm="no"), "spectral_norm must be true or false", ("spectral_norm",)),
+    (dict(tensorboard=0), "tensorboard must be true or false", ("tensorboard",)),
     (dict(title=3), "title must be text", ("title",)),
     (dict(data_std=9.0), "data_std must be between", ("data_std",)),
 ])
@@ -46,8 +47,10 @@ def test_an_error_names_its_settings_as_the_caller_calls_them():
 
 
 def test_text_assignments_convert_types():
-    cfg = RunConfig().with_text(["lr_d=1e-3", "batch=32", "spectral_norm=true", "data_std=none"])
-    assert (cfg.lr_d, cfg.batch, cfg.spectral_norm, cfg.data_std) == (1e-3, 32, True, None)
+    cfg = RunConfig().with_text(["lr_d=1e-3", "batch=32", "spectral_norm=true", "data_std=none",
+                                 "tensorboard=false"])
+    assert (cfg.lr_d, cfg.batch, cfg.spectral_norm, cfg.data_std, cfg.tensorboard) == (
+        1e-3, 32, True, None, False)
     with pytest.raises(ConfigError, match="expected key=value"):
         RunConfig().with_text(["nonsense=1"])
     with pytest.raises(ConfigError, match="cannot read 'x'"):
