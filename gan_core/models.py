@@ -19,7 +19,8 @@ SEEDING = threading.Lock()
 
 
 def upsamplings(side: int) -> int:
-    """How many stride-2 steps reach `side` from a base of at least 4 (28 -> 2, 32 -> 3, 8 -> 1)."""
+    """How many stride-2 steps reach `side` from a base of at least 4 (28 -> 2, 32 -> 3,
+    64 -> 4, 8 -> 1)."""
     n = 0
     while side % 2 == 0 and side // 2 >= 4:
         side //= 2
@@ -91,7 +92,9 @@ def _discriminator_trunk(cfg: RunConfig, shape: tuple[int, ...], images: bool, w
 def _dcgan_generator(cfg: RunConfig, shape: tuple[int, ...], in_dim: int,
                      name: str) -> keras.Model:
     """The TensorFlow DCGAN tutorial's generator, generalised: with width 64 on 28x28 it is
-    exactly Dense(7*7*256) -> ConvT 128 (stride 1) -> ConvT 64 (stride 2) -> ConvT 1 (stride 2)."""
+    exactly Dense(7*7*256) -> ConvT 128 (stride 1) -> ConvT 64 (stride 2) -> ConvT 1 (stride 2).
+    On 64x64 colour (width w) it is the DCGAN paper's shape, 4x4 -> 8 -> 16 -> 32 -> 64 with
+    channels halving from 16w, plus the tutorial's stride-1 layer at 4x4."""
     side, channels = shape[0], shape[-1]
     n = max(1, upsamplings(side))
     base = side // 2**n
