@@ -156,3 +156,28 @@ def test_a_folder_it_cannot_write_turns_logging_off_and_training_goes_on(runs_di
         t.stop()
     assert state.step == 30 and state.status == "paused"
     assert "TensorBoard log" in caplog.text and "turned off" in caplog.text
+
+
+def test_a_recording_ships_no_tb_folder_and_its_replay_writes_none(runs_dir, tmp_path):
+    """Logging is on by default, so a lesson's run writes tb/; its recording (a compact copy)
+    must not carry it, and replaying the recording writes nothing, tb/ included."""
+    from gan_core.lessons.recording import RECORDINGS, write_recording
+    from gan_core.replay import Playhead, Replay
+
+    t = Trainer(ring(), runs_dir=runs_dir)
+    try:
+        t.train(steps=30)
+    finally:
+        t.stop()
+    assert any(t.store.tensorboard_dir().iterdir())
+    path = tmp_path / "recordings" / write_recording(t, tmp_path / "recordings")
+    before = {p: p.read_bytes() for p in path.rglob("*") if p.is_file()}
+    assert not (path / "tb").exists()
+    runs = Runs(tmp_path / "runs")
+    replay = Replay(runs.recording(path), Playhead(30, 50.0))
+    replay.playhead.seek(10)
+    assert replay.state.step == 10
+    replay.observer.sample(np.zeros((3, 2), np.float32))
+    assert {p: p.read_bytes() for p in path.rglob("*") if p.is_file()} == before
+    shipped = [p for p in Path(RECORDINGS).iterdir() if p.is_dir()]
+    assert shipped and not any((p / "tb").exists() for p in shipped)
