@@ -41,7 +41,7 @@ _BY_NAME["cifar10"] = _BY_NAME["colour"]
 # 32x32 one does: 25 GFLOP (batch 64); width 32 took 97 GFLOP, 3.4x the time (0.90 vs 0.27
 # s a step on 2 busy cores) and 4.9M G weights (20 MB a kept generator, 40 kept) vs 1.4M.
 # A snapshot (564 samples) took 0.59 s, 1-2 % of the time at every 200 steps. Not tuned for
-# quality: no such photos offline (bench/NOTES.md, 19).
+# quality: no such photos offline (bench/NOTES.md, 22).
 _LARGE = dict(_BY_NAME["colour"], width=16)
 
 
