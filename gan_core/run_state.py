@@ -42,7 +42,7 @@ class Snapshot:
 MAX_PICTURED = 240  # snapshots a run holds in memory with their pictures (the rest: metrics)
 # A 2D snapshot's pictures take ~50 KB, a CIFAR grid ~300 KB: kept for every snapshot, a ring
 # trained for an hour (1,000 steps/s, one snapshot per 100 steps) grew the server by 17 MB a
-# minute (bench/NOTES.md 20). Every snapshot's pictures stay in the run folder.
+# minute (bench/NOTES.md 23). Every snapshot's pictures stay in the run folder.
 
 
 def stride_for(count: int, limit: int | None = None) -> int:
