@@ -6,13 +6,15 @@ some session has run `st.navigation` ("As soon as any session of your app execut
 st.navigation command, your app will ignore the pages/ directory (across all sessions)", its
 documentation). So on a freshly started server, a student arriving on a shared link such as
 `/Train?run=...` got the legacy app: pages in file order under "dashboard", no icons, and
-none of dashboard.py (the teacher's sign-in box). `arrived()` notices that case and runs the
-page again through dashboard.py.
+none of dashboard.py (the teacher's sign-in box). `arrived()` notices that case and does
+what dashboard.py does before the page (`frame`).
 """
 from __future__ import annotations
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+
+from ui import layout, roles
 
 # (file, title or None for the file's name, icon). Icons come from Streamlit's bundled Material
 # Symbols font (no download). URLs are the files' names without the number: /Train, /2D_Lab, ...
@@ -33,14 +35,26 @@ def pages() -> list[StreamlitPage]:
             else st.Page(path, icon=icon) for path, title, icon in PAGES]
 
 
+def frame() -> StreamlitPage:
+    """What dashboard.py does around every page: the app's icon, the sidebar's pages (Home
+    first), the teacher's sign-in box. Returns the page to run."""
+    # The icon is set before the navigation, so the browser never takes a page's icon for the
+    # tab's: it would fetch a Material icon from fonts.gstatic.com (fails offline).
+    st.set_page_config(page_title="GANscope", page_icon=layout.favicon(), layout="wide")
+    page = st.navigation(pages())
+    roles.sign_in_box()  # in every page's sidebar, when a teacher key is set
+    return page
+
+
 def arrived() -> None:
-    """Call first on every page. When Streamlit ran this page as the legacy `pages/` app
-    (nobody had opened the app through dashboard.py since the server started), declare the
-    app's pages, which ends the legacy mode for every session, and run this tab again: the
-    page's URL is kept (a page's id is its URL path in both modes) and dashboard.py draws it.
-    Elsewhere (the app's normal runs, a page opened alone in a test) it does nothing."""
+    """Call first on every page. When Streamlit runs this page as the legacy `pages/` app
+    (nobody has opened the app through dashboard.py since the server started), do what
+    dashboard.py does (`frame`): declaring the app's pages ends the legacy mode for every
+    session, and this tab's sidebar is the app's from this run on. The page then goes on
+    (no rerun: a rerun would drop the click that ran it, as in AppTest, which starts every
+    run in the legacy mode). Elsewhere (the app's normal runs, a page opened alone in a
+    test) it does nothing."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if getattr(PagesManager, "uses_pages_directory", False):  # Streamlit 1.67's legacy flag
-        st.navigation(pages())
-        st.rerun()
+        frame()
