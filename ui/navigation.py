@@ -16,6 +16,8 @@ from streamlit.navigation.page import StreamlitPage
 
 from ui import layout, roles
 
+_FRAMED = "_navigation_framed"  # session state: dashboard.py's frame has been drawn once
+
 # (file, title or None for the file's name, icon). Icons come from Streamlit's bundled Material
 # Symbols font (no download). URLs are the files' names without the number: /Train, /2D_Lab, ...
 PAGES = (("home.py", "Home", ":material/home:"),
@@ -43,6 +45,7 @@ def frame() -> StreamlitPage:
     st.set_page_config(page_title="GANscope", page_icon=layout.favicon(), layout="wide")
     page = st.navigation(pages())
     roles.sign_in_box()  # in every page's sidebar, when a teacher key is set
+    st.session_state[_FRAMED] = True
     return page
 
 
@@ -50,11 +53,18 @@ def arrived() -> None:
     """Call first on every page. When Streamlit runs this page as the legacy `pages/` app
     (nobody has opened the app through dashboard.py since the server started), do what
     dashboard.py does (`frame`): declaring the app's pages ends the legacy mode for every
-    session, and this tab's sidebar is the app's from this run on. The page then goes on
-    (no rerun: a rerun would drop the click that ran it, as in AppTest, which starts every
-    run in the legacy mode). Elsewhere (the app's normal runs, a page opened alone in a
-    test) it does nothing."""
+    session, and this tab's sidebar is the app's from this run on. Elsewhere (the app's
+    normal runs) it does nothing.
+
+    When the session had never been framed (its first run, on a page), the run then starts
+    again: a widget's id includes the running page's script hash, which differs between the
+    two modes, so the page drawn by the legacy run lost the first click on any of its
+    widgets (the next run, under dashboard.py, no longer knows the id). Only then: AppTest
+    starts every run in the legacy mode, and rerunning a run that carries a click drops it."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if getattr(PagesManager, "uses_pages_directory", False):  # Streamlit 1.67's legacy flag
+        first = not st.session_state.get(_FRAMED)
         frame()
+        if first:
+            st.rerun()

@@ -324,7 +324,8 @@ def drawn_count(text: str) -> str:
 def test_clicking_the_draw_canvas_adds_points_and_a_lasso_fills_a_region(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = new_page(browser)
-    page.goto(f"{server}/Draw")
+    page.goto(f"{server}/Draw")  # the fresh server's first visit: the legacy pages/ mode, whose
+    # widget ids differ from the app's, so the first click was lost (navigation.arrived)
     until(page, heading("Draw") + " && " + count_at_least(PLOTS, 1), "the Draw page's canvas")
     settle(page)
     for n, (x, y) in enumerate([(-0.8, 0.5), (0.8, 0.5)], start=1):
