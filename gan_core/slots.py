@@ -6,6 +6,13 @@ it has work (running, or steps asked for) and gives it back when it pauses, stop
 runs that want one wait first come, first served, and start by themselves when one frees. The
 app, lessons and scripts in one process share the slots (`SLOTS`).
 
+A run may ask *first* (the Worker does for a run no student owns: the teacher's, a lesson's, a
+script's). It waits ahead of every other run in line, and when no slot is free a holder that
+did not ask first gives its slot up at its next chunk and waits at the head of the others: so
+with one slot on a class's laptop the teacher's run always trains when it is running, and the
+students' runs train, in their order, while it is paused. Between runs that ask first, and
+between the others, it stays first come, first served.
+
 N defaults to the CPU cores this process may use; `GANSCOPE_TRAINING_SLOTS` sets it.
 """
 from __future__ import annotations
@@ -39,10 +46,11 @@ class Slots:
     """Thread-safe; `who` is a run id."""
 
     def __init__(self, size: int) -> None:
-        self._cond = threading.Condition()  # guards _size, _holders and _line
+        self._cond = threading.Condition()  # guards _size, _holders, _line and _first
         self._size = size
         self._holders: set[str] = set()
-        self._line: list[str] = []  # waiting, first come first
+        self._line: list[str] = []  # waiting: those asking first, then the others; each in order
+        self._first: set[str] = set()  # holders and waiters that asked first
 
     @property
     def size(self) -> int:
@@ -57,15 +65,22 @@ class Slots:
             self._size = size
             self._cond.notify_all()
 
-    def acquire(self, who: str, timeout: float) -> bool:
+    def acquire(self, who: str, timeout: float, first: bool = False) -> bool:
         """True when `who` holds a slot. Otherwise `who` joins (or keeps) its place in line and
         waits up to `timeout` s; False if it is still waiting then (call again, or `release`
-        to leave the line)."""
+        to leave the line). `first`: see the module's docstring; a holder that did not ask
+        first gets False when a run asking first waits for a full house (it gave its slot up).
+        """
         with self._cond:
+            (self._first.add if first else self._first.discard)(who)
             if who in self._holders:
-                return True
+                if first or not self._first_waits():
+                    return True
+                self._holders.discard(who)  # yield to a run that asked first
+                self._line.insert(self._firsts_in_line(), who)  # the head of the others
+                self._cond.notify_all()
             if who not in self._line:
-                self._line.append(who)
+                self._line.insert(self._firsts_in_line() if first else len(self._line), who)
             granted = self._cond.wait_for(lambda: self._turn(who), timeout)
             if granted:
                 self._line.remove(who)
@@ -73,12 +88,21 @@ class Slots:
                 self._cond.notify_all()  # the next in line may fit too
             return granted
 
+    def _firsts_in_line(self) -> int:
+        """How many in line asked first (they stand at its head)."""
+        return sum(w in self._first for w in self._line)
+
+    def _first_waits(self) -> bool:
+        """A run asking first waits, and every slot is taken."""
+        return len(self._holders) >= self._size and any(w in self._first for w in self._line)
+
     def _turn(self, who: str) -> bool:
         return who in self._line and self._line.index(who) < self._size - len(self._holders)
 
     def release(self, who: str) -> None:
         """Give back `who`'s slot, or leave the line."""
         with self._cond:
+            self._first.discard(who)
             if who in self._holders or who in self._line:
                 self._holders.discard(who)
                 if who in self._line:

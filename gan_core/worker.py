@@ -40,6 +40,7 @@ class Worker:
         self.config, self.gan, self.recorder, self.mail = config, gan, recorder, mail
         self.publish, self.slots, self.run_id = publish, slots, recorder.store.run_id
         self.queued = 0  # place in line for a training slot; 0: not waiting
+        self.first = True  # asks first for a slot (gan_core/slots.py); set when the thread starts
         self.status, self.message, self.handled = "idle", "", 0
         self.elapsed, self.pace = 0.0, Pacer()
         self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
@@ -76,6 +77,8 @@ class Worker:
     def run(self, paused: bool, stop: threading.Event) -> None:
         """The thread's body: until `stop` is set, obey commands and train while busy."""
         self.status, self.message = ("paused" if paused else "running"), ""
+        # a run no student owns (the teacher's, a lesson's, a script's) goes first for a slot
+        self.first = self.recorder.store.owner() is None
         last_ckpt = time.monotonic()
         try:
             self.recorder.begin()
@@ -123,7 +126,7 @@ class Worker:
         """Whether this run holds a training slot; if not, it waits in line a moment and
         publishes its place when that changed."""
         was = self.queued
-        self.queued = 0 if self.slots.acquire(self.run_id, LINE_POLL_SECONDS) \
+        self.queued = 0 if self.slots.acquire(self.run_id, LINE_POLL_SECONDS, self.first) \
             else self.slots.position(self.run_id)
         if self.queued != was:
             self.publish()

@@ -240,9 +240,10 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
     if note:
         st.caption(note)
     if snap.queued:
+        first = "; the teacher's runs go first" if roles.on() else ""
         st.info(f"Waiting for a training slot: {snap.queued} run(s) ahead in line, counting "
                 f"this one. It starts by itself when a run pauses or stops "
-                f"(at most {SLOTS.size} train at once on this server).")
+                f"(at most {SLOTS.size} train at once on this server{first}).")
     if snap.status == "error":
         st.error(snap.message)
     elif snap.message:

@@ -35,6 +35,31 @@ def test_a_waiter_starts_when_a_slot_frees():
     assert got == [True] and s.holders() == {"b"}
 
 
+def test_a_run_asking_first_waits_ahead_and_takes_the_slot_of_one_that_did_not():
+    s = Slots(1)
+    assert s.acquire("student", 0)
+    assert s.acquire("student", 0)  # holding, nobody asking first waits: keeps it
+    assert not s.acquire("other", 0.01)
+    assert not s.acquire("teacher", 0.01, first=True)  # waits at the head of the line
+    assert s.waiting() == ["teacher", "other"]
+    assert not s.acquire("student", 0.01)  # its next chunk: gives the slot up, heads the others
+    assert s.waiting() == ["teacher", "student", "other"] and s.holders() == set()
+    assert s.acquire("teacher", 0, first=True)  # (a waiting thread would wake to it)
+    assert not s.acquire("lesson", 0.01, first=True)  # a holder asking first keeps its slot
+    assert s.waiting() == ["lesson", "student", "other"] and s.position("student") == 2
+    s.release("teacher")  # paused: the next that asked first, then the others in their order
+    assert s.acquire("lesson", 0, first=True) and not s.acquire("student", 0.01)
+    s.release("lesson")
+    assert s.acquire("student", 0) and not s.acquire("other", 0.01)
+    assert s.holders() == {"student"} and s.waiting() == ["other"]
+
+
+def test_with_a_free_slot_nobody_gives_theirs_up():
+    s = Slots(2)
+    assert s.acquire("student", 0) and s.acquire("teacher", 0, first=True)
+    assert s.acquire("student", 0) and s.holders() == {"student", "teacher"}
+
+
 def test_size_from_the_environment(monkeypatch):
     monkeypatch.setenv(ENV, "3")
     assert default_size() == 3
@@ -77,5 +102,29 @@ def test_runs_queue_for_one_slot_and_start_by_themselves(tiny, runs_dir):
         assert c.state.step == 0
     finally:
         for t in (a, b, c):
+            t.stop(60)
+    assert slots.holders() == set() and slots.waiting() == []
+
+
+def test_the_teachers_run_takes_the_one_slot_from_a_students_and_gives_it_back(tiny, runs_dir):
+    """A run with no owner (the teacher's, as the app records it) trains as soon as it runs;
+    the student's run waits first in line meanwhile and resumes by itself on the pause."""
+    slots = Slots(1)
+    student = Trainer(tiny.replace(seed=1), runs_dir, slots=slots)
+    student.store.write_owner("a" * 64)
+    teacher = Trainer(tiny.replace(seed=2), runs_dir, slots=slots)
+    try:
+        student.start()
+        _wait(student, lambda s: s.step > 0)
+        teacher.start()
+        _wait(teacher, lambda s: s.step > 0 and s.queued == 0)
+        _wait(student, lambda s: s.queued == 1)
+        at, held = teacher.state.step, student.state.step
+        _wait(teacher, lambda s: s.step > at + 200)
+        assert student.state.step == held and student.state.status == "running"
+        teacher.pause()
+        _wait(student, lambda s: s.queued == 0 and s.step > held)
+    finally:
+        for t in (student, teacher):
             t.stop(60)
     assert slots.holders() == set() and slots.waiting() == []
