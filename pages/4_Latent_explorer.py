@@ -71,16 +71,18 @@ with right:
     b = c[1].number_input("Seed B", 0, 10**6, 2, key="lat_b")
     st.button("Randomise seeds", key="lat_rand", icon=":material/casino:", on_click=randomise_seeds)
     c = st.columns(2)
-    how = c[0].radio("Path", ["spherical", "linear"], horizontal=True, key="lat_how",
-                     help="spherical keeps the noise at a typical length all the way")
     n = c[1].slider("Frames", 3, 24, 10, key="lat_frames")
-    za, zb = latent.noise(int(a), 1, cfg.z_dim)[0], latent.noise(int(b), 1, cfg.z_dim)[0]
-    path = (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
-    classes, walked = None, "A → B"
+    classes, walked, still = None, "A → B", False
     if cfg.conditional:  # keep the class and move the noise, or keep noise A and move the class
-        moved, classes, walked = conditional.interpolation(trainer, n)
-        if moved == conditional.PATHS[1]:
-            path = np.repeat(za[None], n, axis=0)
+        moved, classes, walked = conditional.interpolation(trainer, n)  # drawn under the row
+        still = moved == conditional.PATHS[1]
+    # the path's shape matters only while the noise moves (drawn in the row above)
+    how = c[0].radio("Path", ["spherical", "linear"], horizontal=True, key="lat_how",
+                     disabled=still, help="spherical keeps the noise at a typical length all the "
+                     "way" + ("; here the noise stays A and only the class moves" if still else ""))
+    za, zb = latent.noise(int(a), 1, cfg.z_dim)[0], latent.noise(int(b), 1, cfg.z_dim)[0]
+    path = np.repeat(za[None], n, axis=0) if still else \
+        (latent.slerp if how == "spherical" else latent.lerp)(za, zb, n)
     out = generate(path, classes)
     if images:
         pics = pillow_images.to_uint8(out)

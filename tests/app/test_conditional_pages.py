@@ -98,13 +98,14 @@ def test_the_latent_explorer_draws_the_class_picked(cond_run):
     assert not at.exception, at.exception
     assert picture("G(z, 3)") and picture("G(z, 3)") != three
     path = at.radio(key="lat_cond_path")
-    assert path.value == "same class, noise A → B"
+    assert path.value == "same class, noise A → B" and not at.radio(key="lat_how").disabled
     at.selectbox(key="lat_cond_class").select(5).run()
     assert picture("class 5: noise A → B")
     path.set_value("same noise, class a → class b").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="lat_cond_from").value == 3 and at.selectbox(key="lat_cond_to").value == 8
     assert picture("noise A: class 3 → 8")
+    assert at.radio(key="lat_how").disabled  # the noise stays A: its path's shape means nothing
 
 
 def test_the_mode_collapse_page_shows_within_class_diversity(cond_run):
