@@ -124,9 +124,12 @@ def load_idx(images_path: Path) -> Dataset:
         if labels is not None and labels.shape != (len(images),):
             labels = None
             skipped.append(f"{labels_path.name}: label count does not match")
-    n_classes = int(labels.max()) + 1 if labels is not None else 0
+    classes: tuple[str, ...] = ()
+    if labels is not None:
+        labels, classes, renumbered = numbered(labels, labels_path.name)
+        notes = (*notes, *renumbered)
     return Dataset(name=f"idx:{images_path.name}", kind="images", pool=pool,
-                   labels=labels, class_names=tuple(str(i) for i in range(n_classes)),
+                   labels=labels, class_names=classes,
                    skipped=tuple(skipped), notes=notes,
                    description=f"{len(pool):,} images from {images_path.name}")
 
@@ -222,41 +225,57 @@ def load_npz(path: Path) -> Dataset:
         raise DatasetError(f"{what} holds {data.dtype} values; need real numbers")
     if not len(data):
         raise DatasetError(f"{what} holds 0 samples")
-    labels, classes, skipped = _labels(arrays, len(data), path.name)
+    labels, classes, skipped, label_notes = _labels(arrays, len(data), path.name)
     if data.ndim == 2:
         with np.errstate(over="ignore"):  # a value beyond float32 becomes Inf: refused below
             pool = data.astype(np.float32)
         if not np.isfinite(pool).all():
             raise DatasetError(f"{what}: points contain NaN or Inf (or values beyond float32)")
         return Dataset(name=f"npz:{path.name}", kind="points", pool=pool, labels=labels,
-                       class_names=classes, skipped=skipped,
+                       class_names=classes, skipped=skipped, notes=tuple(label_notes),
                        description=f"{len(data):,} 2D points from {path.name}")
     if len(data) > MAX_IMAGES:
         raise DatasetError(f"{what}: {len(data):,} images, more than the {MAX_IMAGES:,} limit "
                            f"(MAX_IMAGES); use a subset")
     pool, notes = fit_array(images_to_uint8(data, what), what)
     return Dataset(name=f"npz:{path.name}", kind="images", pool=pool, labels=labels,
-                   class_names=classes, skipped=skipped, notes=notes,
+                   class_names=classes, skipped=skipped, notes=(*notes, *label_notes),
                    description=f"{len(pool):,} images from {path.name}")
 
 
+def numbered(labels: np.ndarray, source: str) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+    """Labels as class ids 0..K-1 with their names, and a note when that renumbered them.
+    Labels that skip numbers (a file of 3s and 8s only) would leave empty classes: empty rows
+    in a conditional grid, classes a diagnostic counts as missing. They are renumbered in
+    order, and each class keeps the file's number as its name."""
+    values = np.unique(labels)
+    if values[0] == 0 and values[-1] == len(values) - 1:
+        return labels, tuple(str(i) for i in range(len(values))), []
+    ids = np.searchsorted(values, labels).astype(np.int32)
+    shown = ", ".join(f"{v} -> {i}" for i, v in enumerate(values[:12].tolist()))
+    return ids, tuple(str(v) for v in values.tolist()), [
+        f"{source}: its labels skip numbers, so they were renumbered in order ({shown}"
+        f"{', ...' if len(values) > 12 else ''}); each class keeps the file's number as its "
+        f"name, and a class id asked for (export, the CLI) is the new number"]
+
+
 def _labels(arrays: dict[str, np.ndarray], n: int, source: str
-            ) -> tuple[np.ndarray | None, tuple[str, ...], tuple[str, ...]]:
+            ) -> tuple[np.ndarray | None, tuple[str, ...], tuple[str, ...], list[str]]:
     """Class labels from y / y_train / labels when they fit; otherwise dropped, and said."""
     key = next((k for k in ("y", "y_train", "labels") if k in arrays), None)
     if key is None:
-        return None, (), ()
+        return None, (), (), []
     y = arrays[key].reshape(-1)
     if y.size != n:
         return None, (), (f"labels {key!r} of {source} ({y.size:,} labels for "
-                          f"{n:,} samples)",)
+                          f"{n:,} samples)",), []
     whole = y.dtype.kind in "biu" or (y.dtype.kind == "f" and np.isfinite(y).all()
                                       and (y == np.round(y)).all())
     if not whole or y.min() < 0 or y.max() >= MAX_CLASSES:
         return None, (), (f"labels {key!r} of {source} (need whole numbers "
-                          f"0..{MAX_CLASSES - 1}, MAX_CLASSES)",)
-    labels = y.astype(np.int32)
-    return labels, tuple(str(i) for i in range(int(labels.max()) + 1)), ()
+                          f"0..{MAX_CLASSES - 1}, MAX_CLASSES)",), []
+    labels, classes, notes = numbered(y.astype(np.int32), f"labels {key!r} of {source}")
+    return labels, classes, (), notes
 
 
 # ---- folders and zips of images -------------------------------------------------------------

@@ -158,3 +158,25 @@ def test_idx_with_a_broken_labels_file_keeps_the_images(tmp_path):
     assert ds.shape == (8, 8, 1) and ds.labels is None and ds.pool.flags.writeable
     assert ds.report() == ["skipped labels a-labels-idx1-ubyte: not an unsigned-byte IDX file "
                            "(bad magic number)"]
+
+
+def test_labels_that_skip_numbers_are_renumbered_and_keep_their_names(tmp_path):
+    """A file of 3s and 8s only is two classes, not nine with seven empty (empty rows in a
+    conditional grid, classes counted as missing)."""
+    y = np.array([8, 3, 3, 8, 8, 3])
+    np.savez(tmp_path / "two.npz", x=np.random.default_rng(0).random((6, 8, 8)), y=y)
+    ds = load_dataset(str(tmp_path / "two.npz"))
+    assert ds.n_classes == 2 and ds.class_names == ("3", "8")
+    np.testing.assert_array_equal(ds.labels, [1, 0, 0, 1, 1, 0])
+    assert ds.report() == [
+        "labels 'y' of two.npz: its labels skip numbers, so they were renumbered in order "
+        "(3 -> 0, 8 -> 1); each class keeps the file's number as its name, and a class id "
+        "asked for (export, the CLI) is the new number"]
+    (tmp_path / "b-images-idx3-ubyte").write_bytes(_idx_bytes(np.ones((3, 8, 8))))
+    (tmp_path / "b-labels-idx1-ubyte").write_bytes(_idx_bytes(np.array([1, 2, 1])))
+    ds = load_dataset(str(tmp_path / "b-images-idx3-ubyte"))
+    assert ds.class_names == ("1", "2") and ds.labels.tolist() == [0, 1, 0]
+    assert "(1 -> 0, 2 -> 1)" in ds.report()[0]
+    np.savez(tmp_path / "all.npz", x=np.zeros((3, 8, 8)), y=np.array([2, 0, 1]))  # unchanged
+    ds = load_dataset(str(tmp_path / "all.npz"))
+    assert ds.class_names == ("0", "1", "2") and ds.labels.tolist() == [2, 0, 1] and not ds.notes
