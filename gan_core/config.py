@@ -11,6 +11,7 @@ from typing import Any
 from .errors import ConfigError
 
 MODELS = ("mlp", "dcgan")
+STRATEGIES = ("default", "mirrored", "multiworker")  # see gan_core/distribute.py
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class RunConfig:
     ema: float = 0.0  # EMA decay of G's weights used for samples; 0 = off (e.g. 0.999)
     snapshot_every: int = 100  # steps between snapshots (sample grid, 2D fields, diagnostics)
     tensorboard: bool = True  # also write TensorBoard event files (<run>/tb/, tensorboard_log.py)
+    strategy: str = "default"  # tf.distribute: one device, all local GPUs, or TF_CONFIG's workers
     title: str = ""  # free text for people; never used as a path
     lesson: str = ""  # "lesson name/run label" for a lesson's runs (the home cards set it)
 
@@ -71,6 +73,7 @@ class RunConfig:
                                     f" ({self.pack}): D judges the batch in groups of "
                                     f"{self.pack} samples")
         _check_int("snapshot_every", self.snapshot_every, 1, 1_000_000)
+        _check_name("strategy", self.strategy, STRATEGIES)
         for name in ("lr_d", "lr_g"):
             _check_float(name, getattr(self, name), 1e-7, 1.0,
                          "typical GAN learning rates are between 1e-5 and 1e-3")

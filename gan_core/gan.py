@@ -7,12 +7,14 @@ retraces. A new graph is traced only per (mode, loss), and cached.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from . import distribute
 from .config import RunConfig
 from .data import Dataset
 from .losses import LOSSES, LossSpec
@@ -21,6 +23,7 @@ from .models import SEEDING, build_discriminator, build_generator
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake",
            "d_grad_norm", "g_grad_norm")
 MODES = ("both", "d", "g")  # train both nets; D only; G only (step-by-step teaching)
+log = logging.getLogger(__name__)
 MAX_K = 1024  # most steps one call may run; the metrics buffer has this many rows
 
 
@@ -34,6 +37,16 @@ class Gan:
     """Models, optimizers, RNG and the compiled K-step functions for one run."""
 
     def __init__(self, cfg: RunConfig, data: Dataset) -> None:
+        self.strategy = distribute.strategy_for(cfg)  # ConfigError if the batch does not split
+        # Outside the scope: one stream drawn in cross-replica context, the default run's
+        # numbers (a generator made in a MirroredStrategy's scope drew other numbers).
+        self.rng = tf.random.Generator.from_seed(cfg.seed)
+        with distribute.scope(self.strategy):  # every variable mirrored on its replicas
+            self._build(cfg, data)
+        if distribute.replicated(self.strategy):
+            log.info("run on %s", distribute.describe(self.strategy))
+
+    def _build(self, cfg: RunConfig, data: Dataset) -> None:
         self.cfg = cfg
         self.images = data.kind == "images"
         self.shape = data.shape
@@ -52,7 +65,6 @@ class Gan:
         self.opt_g.build(self.g.trainable_variables)
         self.opt_d.build(self.d.trainable_variables)
         self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.rng = tf.random.Generator.from_seed(cfg.seed)
         self.gp_weight = tf.Variable(cfg.gp_weight, dtype=tf.float32, trainable=False)
         self.clip = tf.Variable(cfg.clip, dtype=tf.float32, trainable=False)
         self.ema_decay = tf.constant(cfg.ema, tf.float32)
@@ -199,9 +211,12 @@ class Gan:
         d_fake, called_real = self._read(spec, f)
         return d_loss, g_loss, d_real, d_fake, acc_real, 1.0 - called_real, grad_norm
 
-    def _gradient_penalty(self, x: tf.Tensor, fake: tf.Tensor, y: tf.Tensor | None) -> tf.Tensor:
-        # alpha ~ U[0, 1] per sample (Gulrajani et al. 2017), not a normal draw.
-        alpha = self.rng.uniform([tf.shape(x)[0]] + [1] * (len(self.shape)), 0.0, 1.0)
+    def _gradient_penalty(self, x: tf.Tensor, fake: tf.Tensor, y: tf.Tensor | None,
+                          alpha: tf.Tensor | None = None) -> tf.Tensor:
+        # alpha ~ U[0, 1] per sample (Gulrajani et al. 2017), not a normal draw; a replica
+        # gets its share of the global batch's draw (distribute.py).
+        if alpha is None:
+            alpha = self.rng.uniform([tf.shape(x)[0]] + [1] * (len(self.shape)), 0.0, 1.0)
         mix = x + alpha * (fake - x)
         with tf.GradientTape() as tape:
             tape.watch(mix)
@@ -226,6 +241,8 @@ class Gan:
     def _compile(self, mode: str, spec: LossSpec):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if distribute.replicated(self.strategy):
+            return distribute.compile_run(self, mode, spec)
 
         @tf.function(jit_compile=use_xla(self.cfg))
         def run(k: tf.Tensor, d_steps: tf.Tensor) -> tf.Tensor:

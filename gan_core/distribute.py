@@ -1,0 +1,256 @@
+"""tf.distribute for a run: the strategy `RunConfig.strategy` names, and the K-step call
+compiled for it.
+
+    default      one device: gan.py's own compiled step, untouched
+    mirrored     MirroredStrategy, one replica per local GPU (per logical CPU device when no
+                 GPU is visible: that is how the tests run it on one CPU)
+    multiworker  MultiWorkerMirroredStrategy over the workers TF_CONFIG lists
+
+Gan builds every variable a run trains (both models, the EMA copy, both optimizers, the step)
+in the strategy's scope, and builds the optimizers there up front: Keras 3 makes an optimizer's
+slots on its first apply, which would be inside `strategy.run`, in a replica, in a loop.
+
+One call runs K steps in one `tf.function`: a while loop in cross-replica context draws each
+update's global batch (data, noise, the gradient penalty's mixing weights) from the run's one
+random generator, the numbers and order the default step draws, and `strategy.run` gives
+replica i rows i*B/R .. (i+1)*B/R of it. So a run's numbers do not depend on how many replicas
+share it. Each replica's loss is its share of the global batch's mean; the replicas' gradients
+are summed by one all-reduce (the summed gradient's norm is the curve), and the optimizer
+applies that sum once, in cross-replica context (`merge_call`), where Keras does not all-reduce
+again: whether a Keras version sums in `apply_gradients` (3.0 to 3.4 did not, keras-team/keras
+#19308, #19969) cannot change a run. Weight clipping and the EMA copy are updated in
+cross-replica context too, on every replica's copy at once.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tensorflow as tf
+
+from .config import RunConfig
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .gan import Gan
+    from .losses import LossSpec
+
+log = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()  # guards _MADE
+_MADE: dict[str, tf.distribute.Strategy] = {}  # one per name and process (a server per worker)
+
+
+def local_devices() -> list[str]:
+    """The devices a mirrored run trains on here: every GPU, else every logical CPU device
+    (one, unless a program split the CPU before TensorFlow started)."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+
+
+def strategy_for(cfg: RunConfig) -> tf.distribute.Strategy:
+    """The strategy `cfg.strategy` names (made once per process), checked against the batch:
+    a ConfigError about `batch` when it does not split evenly over the replicas."""
+    strategy = _made(cfg.strategy)
+    replicas = strategy.num_replicas_in_sync
+    unit = replicas * cfg.pack  # each replica packs its own share
+    if cfg.batch % unit:
+        share = f"{replicas} replicas" + (f" in packs of {cfg.pack}" if cfg.pack > 1 else "")
+        raise ConfigError.about(
+            "", "batch", f" ({cfg.batch}) must split evenly over {share}: use a multiple of "
+            f"{unit}, e.g. {max(1, round(cfg.batch / unit)) * unit}")
+    return strategy
+
+
+def _made(name: str) -> tf.distribute.Strategy:
+    with _LOCK:
+        if name not in _MADE:
+            _MADE[name] = _make(name)
+        return _MADE[name]
+
+
+def _make(name: str) -> tf.distribute.Strategy:
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(local_devices())
+    text = os.environ.get("TF_CONFIG", "")
+    try:
+        workers = json.loads(text)["cluster"]["worker"]
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError.about(
+            "", "strategy", " multiworker reads the cluster from the TF_CONFIG environment "
+            "variable, which is " + ("not set" if not text else "not JSON with cluster.worker")
+            + ": see the README's 'Several GPUs or machines'") from None
+    log.info("multiworker: joining %d workers (%s)", len(workers), ", ".join(map(str, workers)))
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def replicated(strategy: tf.distribute.Strategy) -> bool:
+    """Whether `strategy` is a real one, not TensorFlow's default (one device, no scope)."""
+    return isinstance(strategy, (tf.distribute.MirroredStrategy,
+                                 tf.distribute.MultiWorkerMirroredStrategy))
+
+
+def scope(strategy: tf.distribute.Strategy) -> contextlib.AbstractContextManager[Any]:
+    """Where a run's variables are made: the strategy's scope, nothing for the default one."""
+    return strategy.scope() if replicated(strategy) else contextlib.nullcontext()
+
+
+def describe(strategy: tf.distribute.Strategy) -> str:
+    """Which devices train a run, for its log: 'one device' or the replicas' devices."""
+    if not replicated(strategy):
+        gpus = tf.config.list_logical_devices("GPU")
+        return f"one device ({gpus[0].name if gpus else 'CPU'})"
+    devices = strategy.extended.worker_devices
+    kind = type(strategy).__name__
+    return (f"{kind}: {strategy.num_replicas_in_sync} replicas, {len(devices)} here "
+            f"({', '.join(devices)})")
+
+
+# ---- the compiled K-step call under a strategy --------------------------------------------------
+def compile_run(gan: Gan, mode: str, spec: LossSpec) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
+    """`Gan._compile`'s K-step function for a replicated run: the same loop and the same
+    metrics rows, each update split over the replicas. The loop is not XLA-compiled: under
+    jit_compile=True, strategy.run over 2 logical CPU devices failed with "Trying to access
+    resource Variable/replica_1 located in device CPU:1 from device CPU:0" (TensorFlow 2.21,
+    XLA's known issue 'tf.Variable on a different device'): one XLA program runs on one device.
+    Only the random draws are compiled as the default step is (below)."""
+    from .gan import MAX_K, METRICS, use_xla
+
+    strategy = gan.strategy
+    nan = tf.constant(np.nan, tf.float32)
+
+    # The global batch's random numbers, drawn in cross-replica context as the default step
+    # draws them, and compiled as it is: XLA's normal draws other numbers than TensorFlow's
+    # from the same generator state (a 2-line check: 0.86 vs -0.03 first of seed 0).
+    @tf.function(jit_compile=use_xla(gan.cfg))
+    def d_draws() -> tuple[Any, ...]:
+        (x, y), z = gan._real_batch(), gan._noise()
+        alpha = None
+        if spec.gradient_penalty:  # drawn where the default step draws it: after x, y and z
+            alpha = gan.rng.uniform([gan.cfg.batch] + [1] * len(gan.shape), 0.0, 1.0)
+        return x, y, z, alpha
+
+    @tf.function(jit_compile=use_xla(gan.cfg))
+    def g_draws() -> tuple[Any, ...]:
+        return gan._noise(), gan._asked_classes()
+
+    def d_update(apply: bool) -> tf.Tensor:
+        rows = strategy.run(_d_replica(gan, spec, apply), d_draws())
+        m = strategy.reduce("MEAN", rows, axis=None)
+        if apply and spec.clip_weights:
+            for v in gan.d.trainable_variables:
+                v.assign(tf.clip_by_value(v, -gan.clip, gan.clip))
+        return m
+
+    def g_update() -> tf.Tensor:
+        m = strategy.reduce("MEAN", strategy.run(_g_replica(gan, spec), g_draws()), axis=None)
+        if gan.g_ema is not None:
+            for e, w in zip(gan.g_ema.weights, gan.g.weights):
+                e.assign(gan.ema_decay * e + (1.0 - gan.ema_decay) * w)
+        return m
+
+    @tf.function(jit_compile=False)
+    def run(k: tf.Tensor, d_steps: tf.Tensor) -> tf.Tensor:
+        rows = tf.zeros([MAX_K, len(METRICS)])
+        i = tf.constant(0)
+        while i < k:
+            if mode == "g":
+                m = d_update(apply=False)
+            else:
+                m = d_update(apply=True)
+                j = tf.constant(1)
+                while j < d_steps:
+                    m = d_update(apply=True)
+                    j += 1
+            g = tf.stack([m[1], nan])
+            if mode != "d":
+                g = g_update()
+            row = tf.concat([m[:1], g[:1], m[2:], g[1:]], 0)
+            rows = tf.tensor_scatter_nd_update(rows, [[i]], row[None])
+            gan.global_step.assign_add(1)
+            i += 1
+        return rows
+
+    return run
+
+
+def _share(t: tf.Tensor | None) -> tf.Tensor | None:
+    """This replica's rows of a global batch (replicas take equal, consecutive shares)."""
+    if t is None:
+        return None
+    ctx = tf.distribute.get_replica_context()
+    n = tf.shape(t)[0] // ctx.num_replicas_in_sync
+    i = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
+    return t[i * n:(i + 1) * n]
+
+
+def _of_global_mean(local_mean: tf.Tensor) -> tf.Tensor:
+    """A replica's part of the global batch's mean loss. Every loss is a mean over the
+    replica's samples and every replica has as many, so the global mean is the replicas' sum of
+    local_mean / R: what tf.nn.compute_average_loss makes of per-sample losses, from the means
+    the loss functions return (losses.py stays one pure function per loss)."""
+    return tf.nn.compute_average_loss(tf.reshape(local_mean, [1]))  # / (1 * replicas)
+
+
+def _apply_summed(opt: Any, loss: tf.Tensor, tape: tf.GradientTape,
+                  variables: list[Any]) -> tf.Tensor:
+    """Apply the replicas' summed gradients of their `loss` shares; return the sum's norm.
+
+    Keras 3.15's apply_gradients, called in a replica, sums the replicas' gradients itself
+    (one all-reduce) and updates every replica's copy; in cross-replica context it fails
+    (its merge_call needs a replica context). Keras 3.0-3.4 did not sum (keras-team/keras
+    #19308): test_distribute's mirrored-equals-default tests fail on such a version rather than
+    train on one replica's gradient. The norm needs the summed gradient, which Keras keeps to
+    itself: a second all-reduce, of the same size."""
+    grads = tape.gradient(loss, variables)
+    opt.apply_gradients(zip(grads, variables))
+    summed = tf.distribute.get_replica_context().all_reduce("SUM", grads)
+    return tf.linalg.global_norm(summed)
+
+
+def _d_replica(gan: Gan, spec: LossSpec, apply: bool) -> Callable[..., tf.Tensor]:
+    """One replica's D update on its share: the metrics row's D part (local means; the grad
+    norm is the summed gradient's, the same on every replica)."""
+
+    def step(x: tf.Tensor, y: tf.Tensor | None, z: tf.Tensor,
+             alpha: tf.Tensor | None) -> tf.Tensor:
+        x, y, z = _share(x), _share(y), _share(z)
+        with tf.GradientTape() as tape:
+            fake = gan._generate(z, y)
+            r = gan._discriminate(x, y)
+            f = gan._discriminate(fake, y)
+            d_loss, g_loss = spec.fn(r, f)
+            if alpha is not None:
+                d_loss += gan.gp_weight * gan._gradient_penalty(x, fake, y, _share(alpha))
+            share = _of_global_mean(d_loss)
+        norm = tf.constant(np.nan, tf.float32)
+        if apply:
+            norm = _apply_summed(gan.opt_d, share, tape, gan.d.trainable_variables)
+        d_real, acc_real = gan._read(spec, r)
+        d_fake, called_real = gan._read(spec, f)
+        return tf.stack([d_loss, g_loss, d_real, d_fake, acc_real, 1.0 - called_real, norm])
+
+    return step
+
+
+def _g_replica(gan: Gan, spec: LossSpec) -> Callable[..., tf.Tensor]:
+    """One replica's G update on its share: (g_loss local mean, the summed gradient's norm)."""
+
+    def step(z: tf.Tensor, y: tf.Tensor | None) -> tf.Tensor:
+        z, y = _share(z), _share(y)
+        with tf.GradientTape() as tape:
+            f = gan._discriminate(gan._generate(z, y), y)
+            _, g_loss = spec.fn(tf.zeros_like(f), f)
+            share = _of_global_mean(g_loss)
+        norm = _apply_summed(gan.opt_g, share, tape, gan.g.trainable_variables)
+        return tf.stack([g_loss, norm])
+
+    return step

@@ -1,0 +1,65 @@
+"""Child process for test_distribute.py: TensorFlow must see its logical CPU devices (or its
+TF_CONFIG) before it starts, so each distributed case runs in a fresh interpreter.
+
+    python distribute_child.py compare '<RunConfig overrides JSON>' STEPS
+        prints JSON {"default": rows, "mirrored": rows}: the same run on one device and
+        mirrored over 2 logical CPU devices
+    python distribute_child.py split '<RunConfig overrides JSON>' 0
+        prints the ConfigError a mirrored run over 2 logical CPU devices raises, as JSON
+    python distribute_child.py worker '<RunConfig overrides JSON>' STEPS CKPT_DIR
+        one MultiWorker worker (TF_CONFIG set by the parent): trains, checkpoints (the chief
+        into CKPT_DIR, the others into a scratch folder) and prints JSON {"rows", "step", "sum"}
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main() -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    what, overrides, steps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+    if what in ("compare", "split"):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+    from gan_core import RunConfig
+    from gan_core.data import load_dataset
+    from gan_core.errors import ConfigError
+    from gan_core.gan import Gan
+
+    base = RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2, lr_d=1e-3,
+                     lr_g=1e-3, snapshot_every=25, tensorboard=False).replace(**overrides)
+    data = load_dataset(base.dataset)
+    if what == "split":  # a batch that 2 replicas cannot share: the error, as JSON
+        try:
+            Gan(base.replace(strategy="mirrored"), data)
+        except ConfigError as exc:
+            print(json.dumps(dict(field=exc.field, message=str(exc))))
+        return
+    if what == "compare":
+        out = {}
+        for strategy in ("default", "mirrored"):
+            gan = Gan(base.replace(strategy=strategy), data)
+            out[strategy] = gan.run(steps, d_steps=1).tolist()
+            out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
+        print(json.dumps(out))
+        return
+    gan = Gan(base.replace(strategy="multiworker"), data)
+    rows = gan.run(steps)
+    chief = json.loads(os.environ["TF_CONFIG"])["task"]["index"] == 0
+    target = sys.argv[4] if chief else tempfile.mkdtemp()  # every worker must write
+    tf.train.CheckpointManager(gan.checkpoint(), target, max_to_keep=1).save()
+    total = float(sum(np.abs(w).sum() for w in gan.g.get_weights() + gan.d.get_weights()))
+    print(json.dumps(dict(rows=rows.tolist(), step=int(gan.global_step.numpy()), sum=total,
+                          replicas=gan.strategy.num_replicas_in_sync)))
+
+
+if __name__ == "__main__":
+    main()
