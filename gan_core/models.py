@@ -98,20 +98,22 @@ def _dcgan_generator(cfg: RunConfig, shape: tuple[int, ...], in_dim: int,
     side, channels = shape[0], shape[-1]
     n = max(1, upsamplings(side))
     base = side // 2**n
+    # Under a strategy, batch statistics over the global batch, not each replica's share.
+    sync = cfg.strategy != "default"
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=(in_dim,)))
     model.add(layers.Dense(base * base * cfg.width * 2**n, use_bias=False))
-    model.add(layers.BatchNormalization())
+    model.add(layers.BatchNormalization(synchronized=sync))
     model.add(layers.LeakyReLU(0.2))
     model.add(layers.Reshape((base, base, cfg.width * 2**n)))
     model.add(layers.Conv2DTranspose(cfg.width * 2 ** (n - 1), 5, strides=1, padding="same",
                                      use_bias=False))
-    model.add(layers.BatchNormalization())
+    model.add(layers.BatchNormalization(synchronized=sync))
     model.add(layers.LeakyReLU(0.2))
     for i in range(n - 1):
         model.add(layers.Conv2DTranspose(cfg.width * 2 ** (n - 2 - i), 5, strides=2,
                                          padding="same", use_bias=False))
-        model.add(layers.BatchNormalization())
+        model.add(layers.BatchNormalization(synchronized=sync))
         model.add(layers.LeakyReLU(0.2))
     model.add(layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh"))
     return model

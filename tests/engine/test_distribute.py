@@ -95,3 +95,21 @@ def test_strategy_is_a_checked_name():
     with pytest.raises(ConfigError, match="strategy"):
         RunConfig(strategy="tpu")
     assert RunConfig().strategy == "default"
+
+
+def test_dcgan_batch_norm_is_synchronized_under_a_strategy_only():
+    from gan_core.models import build_generator
+
+    def synced(strategy: str) -> set[bool]:
+        cfg = RunConfig(dataset="digits", model="dcgan", width=8, z_dim=8, strategy=strategy)
+        g = build_generator(cfg, (8, 8, 1), True, 0)
+        return {layer.synchronized for layer in g.layers if hasattr(layer, "synchronized")}
+
+    assert synced("default") == {False} and synced("mirrored") == {True}
+
+
+def test_mirrored_dcgan_trains():
+    """Dropout draws its own masks on each replica, so no step-by-step match: it trains."""
+    out = _result(_child("compare", json.dumps(dict(dataset="digits", model="dcgan", width=8,
+                                                    z_dim=8, batch=16)), "3"))
+    assert out["mirrored_replicas"] == 2 and np.isfinite(out["mirrored"]).all()
