@@ -173,7 +173,11 @@ def cmd_train(args) -> int:
     from .trainer import Trainer
 
     steps, seconds = _budget_of(args)
-    trainer = Trainer(_config(args), runs_dir=args.runs_dir)
+    cfg = _config(args)
+    if cfg.strategy == "multiworker" and seconds is not None:
+        raise GanscopeError("strategy=multiworker trains a number of steps (--steps): every "
+                            "worker must run the same steps, and --minutes ends each on its own clock")
+    trainer = Trainer(cfg, runs_dir=args.runs_dir)
     _report_data(trainer)
     return _train(trainer, steps, seconds)
 

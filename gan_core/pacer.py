@@ -16,7 +16,11 @@ FIRST_K = 10  # the first call also traces the graph: keep it short, learn no ti
 class Pacer:
     """Owned by the training thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, fixed: bool = False) -> None:
+        # fixed: K from the step count alone, never from timing. MultiWorker workers must make
+        # the same calls (each step's all-reduces pair up across machines), and their clocks
+        # differ.
+        self.fixed = fixed
         self.per_step = 0.0  # seconds per step of the compiled call alone (smoothed)
         self.rate = 0.0  # steps per second of a whole call, recording included (smoothed)
         self._traced = False
@@ -25,6 +29,8 @@ class Pacer:
         """K for the call after step `at`: up to the next snapshot (every `every` steps), at
         most `limit` steps (None: no limit)."""
         k = min(every - at % every, MAX_K)
+        if self.fixed:
+            return k if limit is None else min(k, limit)
         k = min(k, max(1, int(TARGET_CALL_SECONDS / self.per_step)) if self.per_step > 0
                 else FIRST_K)
         return k if limit is None else min(k, limit)

@@ -113,3 +113,50 @@ def test_mirrored_dcgan_trains():
     out = _result(_child("compare", json.dumps(dict(dataset="digits", model="dcgan", width=8,
                                                     z_dim=8, batch=16)), "3"))
     assert out["mirrored_replicas"] == 2 and np.isfinite(out["mirrored"]).all()
+
+
+def test_a_fixed_pacer_ignores_the_clock():
+    """MultiWorker workers must make the same calls whatever their speed."""
+    from gan_core.pacer import Pacer
+
+    fixed, timed = Pacer(fixed=True), Pacer()
+    for p in (fixed, timed):
+        p.called(10, 1.0)  # the tracing call
+        p.called(10, 5.0)  # 0.5 s a step: a timed K of 1
+    assert timed.k(10, 100, None) == 1
+    assert fixed.k(10, 100, None) == 90 and fixed.k(10, 100, 30) == 30
+
+
+def test_two_multiworker_cli_processes_train_the_same_run(tmp_path):
+    """`python -m gan_core train --set strategy=multiworker` on two workers (one folder each):
+    both reach step 50 with one set of weights, and the chief's run folder reopens."""
+    import tensorflow as tf
+
+    from gan_core.data import load_dataset
+    from gan_core.gan import Gan
+
+    workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
+    sets = ["strategy=multiworker", "width=16", "depth=2", "batch=32", "snapshot_every=25",
+            "tensorboard=false"]
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "gan_core", "train", "--dataset", "ring8", "--steps", "50",
+         "--runs-dir", str(tmp_path / f"runs{i}"), "--set", *sets],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(TF_CONFIG=json.dumps({"cluster": {"worker": workers},
+                                       "task": {"type": "worker", "index": i}})))
+        for i in range(2)]
+    folders = []
+    for p in procs:
+        out, err = p.communicate(timeout=HANG_GUARD)
+        assert p.returncode == 0, err[-3000:]
+        folders.append(Path(out.strip().splitlines()[-1]))
+    weights = []
+    for folder in folders:
+        cfg = RunConfig.from_json((folder / "config.json").read_text())
+        assert cfg.strategy == "multiworker"
+        gan = Gan(cfg.replace(strategy="default"), load_dataset("ring8"))
+        gan.checkpoint().restore(tf.train.latest_checkpoint(folder / "checkpoints")).expect_partial()
+        assert int(gan.global_step.numpy()) == 50
+        weights.append(gan.g.get_weights() + gan.d.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
