@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from gan_core import GanscopeError, RunConfig, Trainer
+from gan_core import GanscopeError, RunConfig, Trainer, distribute
 from gan_core.config import MODELS
 from gan_core.data import DATASETS
 from gan_core.defaults import defaults_for
@@ -120,6 +120,16 @@ def _fields(base: RunConfig) -> dict[str, Any]:
         LABELS["ema"], value=base.ema, min_value=0.0, max_value=0.9999, format="%.4f",
         step=0.001, help="samples come from a slowly moving average of G's weights: 0 = off, "
                          "0.99 to 0.999 smooths the samples' jitter")
-    return dict(model=model, loss=loss, lr_d=float(lr_d), lr_g=float(lr_g), batch=int(batch),
-                z_dim=int(z_dim), seed=int(seed), title=title, pack=int(pack),
-                d_steps=int(d_steps), ema=float(ema))
+    values = dict(model=model, loss=loss, lr_d=float(lr_d), lr_g=float(lr_g), batch=int(batch),
+                  z_dim=int(z_dim), seed=int(seed), title=title, pack=int(pack),
+                  d_steps=int(d_steps), ema=float(ema))
+    devices = distribute.local_devices()
+    if len(devices) > 1:  # a choice only where there is one to make (multiworker: the CLI)
+        choices = ("default", "mirrored")
+        values["strategy"] = c[3].selectbox(
+            LABELS["strategy"], choices, index=choices.index(base.strategy)
+            if base.strategy in choices else 0,
+            format_func=lambda s: "one device" if s == "default" else f"all {len(devices)}",
+            help="mirrored: each of the devices trains on its share of every batch (the batch "
+                 "must split evenly): " + ", ".join(d.rsplit("/", 1)[-1] for d in devices))
+    return values

@@ -23,6 +23,7 @@ LABELS = {
     "ema": "G average for samples (EMA)",
     "title": "Title (optional)",
     "conditional": "Conditional GAN",
+    "strategy": "Devices",
 }
 
 

@@ -47,7 +47,8 @@ def test_a_link_fills_the_new_run_form_and_its_button_starts_that_run():
     assert not at.warning
     # (the conditional switch shows for labelled images only: tests/app/test_conditional.py)
     form = {label: widget(at, LABELS[name]).value for name, label in LABELS.items()
-            if name != "conditional"}
+            if name not in ("conditional", "strategy")}
+    assert not [w for w in at.selectbox if w.label == LABELS["strategy"]]  # one device here
     assert form == {"Dataset": "ring8", "Model": "mlp", "Loss": "wgan_gp",
                     "D learning rate": pytest.approx(2e-4), "G learning rate": pytest.approx(1e-3),
                     "D steps per G step": 2, "Batch": 64, "z size": 3, "Seed": 3,
@@ -161,3 +162,14 @@ def test_a_title_is_shown_as_text_not_markup(tiny):
     captions = [c.value for c in train.caption if t.run_id in c.value]
     for said in (listed[0], captions[0]):
         assert title not in said and shown(said).startswith(title), said
+
+
+def test_the_devices_choice_shows_where_more_than_one_device_is_visible(monkeypatch):
+    from gan_core import distribute
+
+    two = ["/job:localhost/replica:0/task:0/device:GPU:0", "/job:localhost/replica:0/task:0/device:GPU:1"]
+    monkeypatch.setattr(distribute, "local_devices", lambda: two)
+    at = app("dashboard.py", **LINK)
+    assert not at.exception, at.exception
+    devices = widget(at, LABELS["strategy"])
+    assert devices.value == "default" and list(devices.options) == ["one device", "all 2"]
