@@ -21,6 +21,20 @@ sums the replicas' gradients in apply_gradients (3.15 does; 3.0.1 did not, keras
 #19308: the tests fail on such a version). PacGAN packs and the gradient penalty's norms are
 taken within each replica's share. Weight clipping and the EMA copy are updated in
 cross-replica context, on every replica's copy at once.
+
+wgan_clip is the one loss whose free runs do not match to 1e-4 (step 1's D gradient norm 18 %
+off, its losses 0.1 %), and no strategy could make them: while every sample is inside the
+loss's linear part (Wasserstein; hinge at first), D's gradient is a difference of two batch
+means of the same per-sample factors, so some components are exactly 0 in exact arithmetic
+(e.g. a hidden unit's bias when as many real as generated samples sit on each side of its
+LeakyReLU). Summed over 32 rows or as two 16-row halves they round to different residues (of
+order 1e-8 at step 0, or 0), and Adam's first update lr * g / (|g| + 1e-7) turns a residue into
+a real step: one bias parts by 3.5e-6 after one update, under hinge as under wgan_clip. Hinge's
+weights are ~0.4 and its runs still match (1e-5 over 20 steps); the clip holds wgan_clip's weights at
++-0.01 and D's outputs near 1e-5, where its losses and step 1's gradient (mostly cancellation
+themselves) move by 0.1-18 %. The computation is not at fault: made from the same state, every
+D and G update matches within 1e-4 (measured: 6e-6 relative at most), the clip running after
+the summed update, in cross-replica context (test_distribute's wgan_clip test).
 """
 from __future__ import annotations
 

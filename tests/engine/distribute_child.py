@@ -4,6 +4,10 @@ TF_CONFIG) before it starts, so each distributed case runs in a fresh interprete
     python distribute_child.py compare '<RunConfig overrides JSON>' STEPS
         prints JSON {"default": rows, "mirrored": rows}: the same run on one device and
         mirrored over 2 logical CPU devices
+    python distribute_child.py stepwise '<RunConfig overrides JSON>' STEPS
+        prints JSON {"default": rows, "mirrored": rows}: before each D-only and each G-only
+        update, the mirrored run is set to the default run's weights, optimizer slots, step and
+        random state, so each row compares one update from one state
     python distribute_child.py split '<RunConfig overrides JSON>' 0
         prints the ConfigError a mirrored run over 2 logical CPU devices raises, as JSON
     python distribute_child.py worker '<RunConfig overrides JSON>' STEPS CKPT_DIR
@@ -25,7 +29,7 @@ def main() -> None:
     import tensorflow as tf
 
     what, overrides, steps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-    if what in ("compare", "split"):
+    if what in ("compare", "stepwise", "split"):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -50,6 +54,19 @@ def main() -> None:
             out[strategy] = gan.run(steps, d_steps=1).tolist()
             out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
         print(json.dumps(out))
+        return
+    if what == "stepwise":
+        one, two = (Gan(base.replace(strategy=s), data) for s in ("default", "mirrored"))
+        rows: dict[str, list] = {"default": [], "mirrored": []}
+        for _ in range(steps):
+            for mode in ("d", "g"):
+                for mine, theirs in zip(two.checkpoint_variables(), one.checkpoint_variables(),
+                                        strict=True):
+                    mine.assign(theirs.numpy())
+                two.rng.state.assign(one.rng.state.numpy())
+                rows["default"].append(one.run(1, mode=mode)[0].tolist())
+                rows["mirrored"].append(two.run(1, mode=mode)[0].tolist())
+        print(json.dumps(rows))
         return
     gan = Gan(base.replace(strategy="multiworker"), data)
     rows = gan.run(steps)
