@@ -141,6 +141,11 @@ def _report_data(trainer) -> None:
         print(f"data: {line}", file=sys.stderr)
 
 
+def _report_devices(trainer) -> None:
+    """Say which devices train the run (distribute.placement), before its first step."""
+    print(f"devices: {trainer.gan.devices}", flush=True)
+
+
 def _train(trainer, steps: int | None, seconds: float | None) -> int:
     last = [0.0]
 
@@ -179,6 +184,7 @@ def cmd_train(args) -> int:
                             "worker must run the same steps, and --minutes ends each on its own clock")
     trainer = Trainer(cfg, runs_dir=args.runs_dir)
     _report_data(trainer)
+    _report_devices(trainer)
     return _train(trainer, steps, seconds)
 
 
@@ -188,6 +194,7 @@ def cmd_resume(args) -> int:
     steps, seconds = _budget_of(args)
     trainer = Trainer.open(args.run_dir)
     _report_data(trainer)
+    _report_devices(trainer)
     return _train(trainer, steps, seconds)
 
 

@@ -118,15 +118,24 @@ def scope(strategy: tf.distribute.Strategy) -> contextlib.AbstractContextManager
     return strategy.scope() if replicated(strategy) else contextlib.nullcontext()
 
 
-def describe(strategy: tf.distribute.Strategy) -> str:
-    """Which devices train a run, for its log: 'one device' or the replicas' devices."""
+def placement(strategy: tf.distribute.Strategy) -> str:
+    """Which devices train a run, in one line for people (the CLI prints it at start, the
+    Train page shows it, status.json keeps it): '1 device: CPU:0', '2 replicas: GPU:0, GPU:1',
+    '4 replicas on 2 workers, here: GPU:0, GPU:1'."""
     if not replicated(strategy):
         gpus = tf.config.list_logical_devices("GPU")
-        return f"one device ({gpus[0].name if gpus else 'CPU'})"
-    devices = strategy.extended.worker_devices
-    kind = type(strategy).__name__
-    return (f"{kind}: {strategy.num_replicas_in_sync} replicas, {len(devices)} here "
-            f"({', '.join(devices)})")
+        return f"1 device: {_short(gpus[0].name if gpus else 'CPU:0')}"
+    here = ", ".join(_short(d) for d in strategy.extended.worker_devices)
+    n = strategy.num_replicas_in_sync
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        return f"{n} replicas on {workers} workers, here: {here}"
+    return f"{n} replica{'s' if n > 1 else ''}: {here}"
+
+
+def _short(device: str) -> str:
+    """'/job:localhost/replica:0/task:0/device:GPU:1' -> 'GPU:1'."""
+    return device.rsplit("device:", 1)[-1].lstrip("/")
 
 
 # ---- the compiled K-step call under a strategy --------------------------------------------------

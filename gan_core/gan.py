@@ -43,8 +43,8 @@ class Gan:
         self.rng = tf.random.Generator.from_seed(cfg.seed)
         with distribute.scope(self.strategy):  # every variable mirrored on its replicas
             self._build(cfg, data)
-        if distribute.replicated(self.strategy):
-            log.info("run on %s", distribute.describe(self.strategy))
+        self.devices = distribute.placement(self.strategy)  # '2 replicas: CPU:0, CPU:1'
+        log.info("run on %s", self.devices)
 
     def _build(self, cfg: RunConfig, data: Dataset) -> None:
         self.cfg = cfg

@@ -135,7 +135,11 @@ class Recorder:
         return True
 
     def write_status(self, **status: Any) -> None:
-        self.store.write_status(step=self.at(), events=[list(e) for e in self.events], **status)
+        """status.json, with the devices that trained the run (distribute.placement), and how
+        many replicas: Trainer.open compares them with what this process has."""
+        self.store.write_status(step=self.at(), events=[list(e) for e in self.events],
+                                devices=self.gan.devices,
+                                replicas=int(self.gan.strategy.num_replicas_in_sync), **status)
 
     def rollback(self) -> int:
         """Back to the newest checkpoint: its weights, and history, snapshots and kept

@@ -100,6 +100,7 @@ class RunState:
     queued: int = 0  # place in line for a training slot (gan_core.slots); 0: not waiting
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
     slow: SlowMotion | None = None  # running in slow motion: its plan (commands.SlowMotion)
+    devices: str = ""  # what trains the run in this process: distribute.placement's line
 
     @property
     def snapshot(self) -> Snapshot | None:

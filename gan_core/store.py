@@ -2,7 +2,7 @@
 
     <runs>/<run id>/config.json          the RunConfig
                     drawing.npz          a drawn run's points (its dataset names them: data/drawn.py)
-                    status.json          state, message, step, elapsed (rewritten atomically)
+                    status.json          state, message, step, elapsed, devices (rewritten atomically)
                     metrics.csv          one row per step, appended each snapshot
                     frames/step_*.png    the fixed-noise mosaic per snapshot (images)
                     frames/step_*.npz    points and fields per snapshot (2D)

@@ -217,5 +217,5 @@ class Trainer:
                 hparams=dict(w.hparams), history=rec.history.view(), snapshots=rec.snapshots,
                 data_kind=self.data.kind, events=rec.events, version=self._version,
                 handled=w.handled, pending=w.pending, queued=w.queued,
-                warnings=rec.warnings, slow=w.slow)
+                warnings=rec.warnings, slow=w.slow, devices=self.gan.devices)
             self._changed.notify_all()

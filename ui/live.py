@@ -239,6 +239,8 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
     c[3].metric("State", f"queued #{snap.queued}" if snap.queued else snap.status)
     if note:
         st.caption(note)
+    if snap.config.strategy != "default" and snap.devices:  # tf.distribute: where it trains
+        st.caption(f":material/memory: Devices: {snap.devices}")
     if snap.queued:
         first = "; the teacher's runs go first" if roles.on() else ""
         st.info(f"Waiting for a training slot: {snap.queued} run(s) ahead in line, counting "

@@ -66,6 +66,20 @@ def shown_step(at) -> int:
     return int(at.metric[0].value.replace(",", ""))
 
 
+def test_train_page_names_the_devices_of_a_distributed_run(tiny):
+    """A run on tf.distribute says where it trains (here MirroredStrategy over the one CPU);
+    a default run's page says nothing about devices."""
+    from ui import state
+
+    for strategy, shown in (("mirrored", ["Devices: 1 replica: CPU:0"]), ("default", [])):
+        t = state.runs().create(tiny.replace(strategy=strategy))
+        at = app("pages/1_Train.py")
+        at.query_params["run"] = t.run_id
+        at.run()
+        assert not at.exception, at.exception
+        assert [c.value.split(": ", 1)[1] for c in at.caption if "Devices:" in c.value] == shown
+
+
 def test_train_page_buttons_move_the_step_counter(tiny):
     from ui import state
 

@@ -8,6 +8,10 @@ TF_CONFIG) before it starts, so each distributed case runs in a fresh interprete
         prints JSON {"default": rows, "mirrored": rows}: before each D-only and each G-only
         update, the mirrored run is set to the default run's weights, optimizer slots, step and
         random state, so each row compares one update from one state
+    python distribute_child.py reopen '<RunConfig overrides JSON>' STEPS RUNS_DIR
+        a mirrored run over 2 logical CPU devices trained STEPS steps in RUNS_DIR, then
+        reopened: prints JSON {"path", "status" (its status.json), "devices" (the live run's
+        line), "reopened" (the reopened run's line), "warnings" (the reopened run's)}
     python distribute_child.py split '<RunConfig overrides JSON>' 0
         prints the ConfigError a mirrored run over 2 logical CPU devices raises, as JSON
     python distribute_child.py worker '<RunConfig overrides JSON>' STEPS CKPT_DIR
@@ -29,7 +33,7 @@ def main() -> None:
     import tensorflow as tf
 
     what, overrides, steps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-    if what in ("compare", "stepwise", "split"):
+    if what in ("compare", "stepwise", "split", "reopen"):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -54,6 +58,18 @@ def main() -> None:
             out[strategy] = gan.run(steps, d_steps=1).tolist()
             out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
         print(json.dumps(out))
+        return
+    if what == "reopen":
+        from gan_core.trainer import Trainer
+
+        trainer = Trainer(base.replace(strategy="mirrored"), runs_dir=sys.argv[4])
+        trainer.train(steps=steps)
+        assert trainer.stop()
+        path = trainer.store.path
+        again = Trainer.open(path)
+        print(json.dumps(dict(path=str(path), status=json.loads((path / "status.json").read_text()),
+                              devices=trainer.state.devices, reopened=again.state.devices,
+                              warnings=list(again.state.warnings))))
         return
     if what == "stepwise":
         one, two = (Gan(base.replace(strategy=s), data) for s in ("default", "mirrored"))

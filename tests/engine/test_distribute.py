@@ -78,6 +78,26 @@ def test_a_batch_the_replicas_cannot_share_is_a_config_error_about_batch(overrid
     assert out["field"] == "batch" and "2 replicas" in out["message"]
 
 
+def test_a_run_records_its_devices(tmp_path):
+    """The devices that train a run: in its state (the Train page's caption) and its
+    status.json (what Trainer.open compares with the devices it finds)."""
+    from gan_core.trainer import Trainer
+
+    t = Trainer(RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2,
+                          snapshot_every=25, tensorboard=False), runs_dir=tmp_path)
+    t.train(steps=5)
+    assert t.stop()
+    status = json.loads((t.store.path / "status.json").read_text())
+    assert t.state.devices == status["devices"] == "1 device: CPU:0" and status["replicas"] == 1
+
+
+def test_a_mirrored_run_records_its_replicas_and_reopens_on_them(tmp_path):
+    out = _result(_child("reopen", "{}", "5", str(tmp_path)))
+    assert out["status"]["replicas"] == 2
+    assert out["devices"] == out["status"]["devices"] == "2 replicas: CPU:0, CPU:1"
+    assert out["reopened"] == out["devices"] and out["warnings"] == []
+
+
 def _free_ports(n: int) -> list[int]:
     socks = [socket.socket() for _ in range(n)]
     for s in socks:
@@ -170,6 +190,7 @@ def test_two_multiworker_cli_processes_train_the_same_run(tmp_path):
     for p in procs:
         out, err = p.communicate(timeout=HANG_GUARD)
         assert p.returncode == 0, err[-3000:]
+        assert "devices: 2 replicas on 2 workers, here: CPU:0" in out.splitlines()  # at start
         folders.append(Path(out.strip().splitlines()[-1]))
     weights = []
     for folder in folders:
