@@ -174,14 +174,17 @@ def _train(trainer, steps: int | None, seconds: float | None) -> int:
     return 1 if snap.status == "error" or snap.message or not stopped else 0
 
 
+_NO_MINUTES = ("strategy=multiworker trains a number of steps (--steps): every worker must run "
+               "the same steps, and --minutes ends each on its own clock")
+
+
 def cmd_train(args) -> int:
     from .trainer import Trainer
 
     steps, seconds = _budget_of(args)
     cfg = _config(args)
     if cfg.strategy == "multiworker" and seconds is not None:
-        raise GanscopeError("strategy=multiworker trains a number of steps (--steps): every "
-                            "worker must run the same steps, and --minutes ends each on its own clock")
+        raise GanscopeError(_NO_MINUTES)
     trainer = Trainer(cfg, runs_dir=args.runs_dir)
     _report_data(trainer)
     _report_devices(trainer)
@@ -192,7 +195,11 @@ def cmd_resume(args) -> int:
     from .trainer import Trainer
 
     steps, seconds = _budget_of(args)
-    trainer = Trainer.open(args.run_dir)
+    trainer = Trainer.open(args.run_dir, cluster=True)  # a multiworker run joins TF_CONFIG's
+    for note in trainer.notes:  # e.g. its strategy is not available here: one device
+        print(f"warning: {note}", file=sys.stderr)
+    if trainer.gan.cfg.strategy == "multiworker" and seconds is not None:
+        raise GanscopeError(_NO_MINUTES)
     _report_data(trainer)
     _report_devices(trainer)
     return _train(trainer, steps, seconds)

@@ -83,6 +83,45 @@ def strategy_for(cfg: RunConfig) -> tf.distribute.Strategy:
     return strategy
 
 
+def reopened(cfg: RunConfig, status: dict[str, Any], cluster: bool = False) -> tuple[RunConfig, str]:
+    """The config a reopened run's Gan is built with, and a one-line note when that is not
+    the run's own: a strategy this process cannot give falls back to the default one (one
+    device), which reads the same checkpoint (the same variables) and trains on with the same
+    numbers (the replicas only share each global batch). Nothing is written anywhere.
+
+    Unavailable: multiworker without TF_CONFIG, or whenever `cluster` is False (only the CLI's
+    resume joins a cluster: a page, eval or export must not wait for other workers); mirrored
+    on fewer devices than its status.json's replicas (or than 2); a batch that the replicas
+    here cannot share."""
+    if cfg.strategy == "default":
+        return cfg, ""
+    why = ""
+    if cfg.strategy == "multiworker":
+        if not os.environ.get("TF_CONFIG"):
+            why = "TF_CONFIG is not set here"
+        elif not cluster:
+            why = "only `python -m gan_core resume` joins the workers TF_CONFIG lists"
+    else:
+        here, used = len(local_devices()), status.get("replicas")
+        needed = max(2, used if isinstance(used, int) else 0)
+        if here < needed:
+            why = f"{here} device{'s are' if here > 1 else ' is'} visible here, not {needed}"
+    if not why:
+        try:
+            strategy_for(cfg)  # made once per process: the Gan takes this one
+        except ConfigError as exc:  # a batch the replicas here cannot share; a bad TF_CONFIG
+            why = (f"its batch ({cfg.batch}) does not split evenly over the "
+                   f"{_made(cfg.strategy).num_replicas_in_sync} replicas here"
+                   if exc.field == "batch" else str(exc))
+    if not why:
+        return cfg, ""
+    trained = status.get("devices")
+    on = f" ({trained})" if isinstance(trained, str) and trained else ""
+    return cfg.replace(strategy="default"), (
+        f"strategy: this run trained with strategy={cfg.strategy}{on}, but {why}: it opens on "
+        f"one device (strategy=default), from the same checkpoint")
+
+
 def _made(name: str) -> tf.distribute.Strategy:
     with _LOCK:
         if name not in _MADE:

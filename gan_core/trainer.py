@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import distribute
 from .commands import Mailbox, SlowMotion
 from .config import RunConfig
 from .data import is_drawn
@@ -37,11 +38,15 @@ class Trainer:
     """Trains one run in a background thread. Safe to call from any thread."""
 
     def __init__(self, config: RunConfig, runs_dir: Path | str | None = None,
-                 store: RunStore | None = None, slots: Slots = SLOTS) -> None:
-        self.config = config
+                 store: RunStore | None = None, slots: Slots = SLOTS,
+                 engine: RunConfig | None = None, notes: tuple[str, ...] = ()) -> None:
+        """`engine`: the config the Gan is built with when it is not `config` (a reopened
+        run whose strategy this process cannot give, see `open`); `notes` say so."""
+        self.config, self.notes = config, notes
+        engine = engine or config
         if store is not None and is_drawn(config.dataset):
             store.drawing()  # a drawn run's points, from its folder
-        parts = SPARES.take(config) or build(config)  # built ahead, or now
+        parts = SPARES.take(engine) or build(engine)  # built ahead, or now
         self.data, self.gan, self.observer = parts.data, parts.gan, parts.observer
         self.store = store or RunStore.create(config, runs_dir)
         self.run_id = self.store.run_id
@@ -57,12 +62,17 @@ class Trainer:
         self._publish()
 
     @classmethod
-    def open(cls, path: Path | str) -> Trainer:
+    def open(cls, path: Path | str, cluster: bool = False) -> Trainer:
         """Reopen a run folder as of its newest checkpoint, read-only: nothing in the folder
-        changes until the run trains again (then what a crash left past it is dropped)."""
+        changes until the run trains again (then what a crash left past it is dropped).
+        A strategy this process cannot give (distribute.reopened; a multiworker run joins
+        TF_CONFIG's cluster only with `cluster`, the CLI's resume) falls back to one device,
+        with a note among the state's warnings."""
         store = RunStore.open(path)
         try:
-            trainer = cls(store.config(), store=store)
+            config = store.config()
+            engine, note = distribute.reopened(config, store.read_status(), cluster)
+            trainer = cls(config, store=store, engine=engine, notes=(note,) if note else ())
             trainer._worker.restore(trainer.recorder.restore())
         except GanscopeError:
             raise
@@ -217,5 +227,5 @@ class Trainer:
                 hparams=dict(w.hparams), history=rec.history.view(), snapshots=rec.snapshots,
                 data_kind=self.data.kind, events=rec.events, version=self._version,
                 handled=w.handled, pending=w.pending, queued=w.queued,
-                warnings=rec.warnings, slow=w.slow, devices=self.gan.devices)
+                warnings=rec.warnings + self.notes, slow=w.slow, devices=self.gan.devices)
             self._changed.notify_all()

@@ -42,7 +42,7 @@ class Worker:
         self.queued = 0  # place in line for a training slot; 0: not waiting
         self.first = True  # asks first for a slot (gan_core/slots.py); set when the thread starts
         self.status, self.message, self.handled = "idle", "", 0
-        self.elapsed, self.pace = 0.0, Pacer(fixed=config.strategy == "multiworker")
+        self.elapsed, self.pace = 0.0, Pacer(fixed=gan.cfg.strategy == "multiworker")
         self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
         self.until: int | None = None  # running pauses at this step, when set
         self.slow: SlowMotion | None = None  # running in slow motion, when set

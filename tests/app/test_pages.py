@@ -80,6 +80,29 @@ def test_train_page_names_the_devices_of_a_distributed_run(tiny):
         assert [c.value.split(": ", 1)[1] for c in at.caption if "Devices:" in c.value] == shown
 
 
+def test_train_page_reopens_a_multiworker_run_on_one_device(tiny, monkeypatch):
+    """Without TF_CONFIG a multiworker run's folder opens on one device, and the page says so
+    in one line (distribute.reopened)."""
+    import os
+
+    from gan_core.trainer import Trainer
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    t = Trainer(tiny.replace(tensorboard=False), runs_dir=os.environ["GANSCOPE_RUNS"])
+    t.train(steps=5)
+    assert t.stop()
+    (t.store.path / "config.json").write_text(t.config.replace(strategy="multiworker").to_json())
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = t.run_id
+    at.run()
+    assert not at.exception, at.exception
+    notes = [c.value for c in at.caption if "strategy=multiworker" in c.value]
+    assert len(notes) == 1 and "TF_CONFIG is not set here: it opens on one device" in notes[0]
+    assert [c.value for c in at.caption if "Devices:" in c.value] == [
+        ":material/memory: Devices: 1 device: CPU:0"]
+    assert shown_step(at) == 5
+
+
 def test_train_page_buttons_move_the_step_counter(tiny):
     from ui import state
 

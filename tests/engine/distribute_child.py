@@ -12,6 +12,9 @@ TF_CONFIG) before it starts, so each distributed case runs in a fresh interprete
         a mirrored run over 2 logical CPU devices trained STEPS steps in RUNS_DIR, then
         reopened: prints JSON {"path", "status" (its status.json), "devices" (the live run's
         line), "reopened" (the reopened run's line), "warnings" (the reopened run's)}
+    python distribute_child.py reopened '<status.json JSON>' 0
+        prints JSON [strategy, note] of distribute.reopened for a mirrored run with that
+        status, over 2 logical CPU devices
     python distribute_child.py split '<RunConfig overrides JSON>' 0
         prints the ConfigError a mirrored run over 2 logical CPU devices raises, as JSON
     python distribute_child.py worker '<RunConfig overrides JSON>' STEPS CKPT_DIR
@@ -33,7 +36,7 @@ def main() -> None:
     import tensorflow as tf
 
     what, overrides, steps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-    if what in ("compare", "stepwise", "split", "reopen"):
+    if what in ("compare", "stepwise", "split", "reopen", "reopened"):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -43,7 +46,8 @@ def main() -> None:
     from gan_core.gan import Gan
 
     base = RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2, lr_d=1e-3,
-                     lr_g=1e-3, snapshot_every=25, tensorboard=False).replace(**overrides)
+                     lr_g=1e-3, snapshot_every=25, tensorboard=False)
+    base = base.replace(**overrides) if what != "reopened" else base  # reopened: a status
     data = load_dataset(base.dataset)
     if what == "split":  # a batch that 2 replicas cannot share: the error, as JSON
         try:
@@ -58,6 +62,14 @@ def main() -> None:
             out[strategy] = gan.run(steps, d_steps=1).tolist()
             out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
         print(json.dumps(out))
+        return
+    if what == "reopened":
+        from gan_core import distribute
+
+        status = dict(overrides)
+        cfg, note = distribute.reopened(base.replace(strategy="mirrored", batch=status.pop("batch")),
+                                        status)
+        print(json.dumps([cfg.strategy, note]))
         return
     if what == "reopen":
         from gan_core.trainer import Trainer

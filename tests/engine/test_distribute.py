@@ -21,7 +21,18 @@ HANG_GUARD = 600  # seconds; the 20-step comparison takes about 10 s on the 2-co
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", **extra)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    return dict(env, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", **extra)
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under `folder`: its bytes and modification time (looking never writes)."""
+    return {str(f.relative_to(folder)): (f.read_bytes(), f.stat().st_mtime_ns)
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def _strategy_notes(trainer) -> list[str]:
+    return [w for w in trainer.state.warnings if w.startswith("strategy:")]
 
 
 def _child(*args: str, **env: str) -> subprocess.Popen:
@@ -92,10 +103,78 @@ def test_a_run_records_its_devices(tmp_path):
 
 
 def test_a_mirrored_run_records_its_replicas_and_reopens_on_them(tmp_path):
+    """...and where fewer devices are visible (this process: one CPU) it reopens on one
+    device, says so in one line, and reads without writing."""
+    from gan_core.evaluate import evaluate
+    from gan_core.trainer import Trainer
+
     out = _result(_child("reopen", "{}", "5", str(tmp_path)))
     assert out["status"]["replicas"] == 2
     assert out["devices"] == out["status"]["devices"] == "2 replicas: CPU:0, CPU:1"
     assert out["reopened"] == out["devices"] and out["warnings"] == []
+    path = Path(out["path"])
+    before = _files(path)
+    t = Trainer.open(path)
+    assert _strategy_notes(t) == [
+        "strategy: this run trained with strategy=mirrored (2 replicas: CPU:0, CPU:1), but 1 "
+        "device is visible here, not 2: it opens on one device (strategy=default), from the "
+        "same checkpoint"]
+    assert t.config.strategy == "mirrored" and t.gan.cfg.strategy == "default"
+    assert t.state.step == 5 and t.state.devices == "1 device: CPU:0"
+    assert evaluate(t)["step"] == 5
+    assert _files(path) == before
+
+
+@pytest.mark.parametrize("status, strategy, why", [
+    ({"batch": 16, "replicas": 2}, "mirrored", ""),
+    ({"batch": 16}, "mirrored", ""),  # a folder from before status.json kept the replicas
+    ({"batch": 16, "replicas": 3}, "default", "2 devices are visible here, not 3"),
+    ({"batch": 15, "replicas": 2}, "default", "its batch (15) does not split evenly over the 2 "
+                                              "replicas here")])
+def test_a_mirrored_run_reopens_mirrored_only_where_its_replicas_fit(status, strategy, why):
+    got, note = _result(_child("reopened", json.dumps(status), "0"))
+    assert got == strategy and (why in note if why else note == "")
+
+
+def _relabelled(tmp_path: Path, strategy: str) -> Path:
+    """A trained run folder whose config.json says `strategy`: a default run's, relabelled
+    (the multiworker CLI test below reopens real ones, in a subprocess)."""
+    from gan_core.trainer import Trainer
+
+    t = Trainer(RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2,
+                          snapshot_every=25, tensorboard=False), runs_dir=tmp_path)
+    t.train(steps=5)
+    assert t.stop()
+    (t.store.path / "config.json").write_text(t.config.replace(strategy=strategy).to_json())
+    return t.store.path
+
+
+def test_a_multiworker_run_reopens_on_one_device_where_it_cannot_join(tmp_path, monkeypatch):
+    """No TF_CONFIG: it opens (to read or to resume) on one device, with one line saying so.
+    TF_CONFIG set: still one device unless resuming (a page, eval or export must not wait
+    for other workers). Reading writes nothing."""
+    from gan_core.evaluate import evaluate
+    from gan_core.trainer import Trainer
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    path = _relabelled(tmp_path, "multiworker")
+    before = _files(path)
+    t = Trainer.open(path)
+    [note] = _strategy_notes(t)
+    assert "strategy=multiworker (1 device: CPU:0), but TF_CONFIG is not set here" in note
+    assert t.config.strategy == "multiworker" and t.gan.cfg.strategy == "default"
+    assert not t._worker.pace.fixed  # K follows the clock again: no workers to keep in step
+    assert evaluate(t)["step"] == 5
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    [note] = _strategy_notes(Trainer.open(path))
+    assert "only `python -m gan_core resume` joins the workers TF_CONFIG lists" in note
+    assert _files(path) == before
+    monkeypatch.delenv("TF_CONFIG")
+    t = Trainer.open(path, cluster=True)  # resume, without a cluster: trains on one device
+    assert len(_strategy_notes(t)) == 1
+    t.train(steps=5)
+    assert t.stop() and t.state.step == 10 and t.state.status != "error"
 
 
 def _free_ports(n: int) -> list[int]:
@@ -192,6 +271,16 @@ def test_two_multiworker_cli_processes_train_the_same_run(tmp_path):
         assert p.returncode == 0, err[-3000:]
         assert "devices: 2 replicas on 2 workers, here: CPU:0" in out.splitlines()  # at start
         folders.append(Path(out.strip().splitlines()[-1]))
+    # Reopened without TF_CONFIG (eval): one device, one line saying so, nothing written.
+    before = _files(folders[0])
+    p = subprocess.run([sys.executable, "-m", "gan_core", "eval", str(folders[0]), "--json"],
+                       cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=HANG_GUARD)
+    assert p.returncode == 0 and json.loads(p.stdout)["step"] == 50, p.stderr[-3000:]
+    assert [line for line in p.stderr.splitlines() if "strategy" in line] == [
+        "warning: strategy: this run trained with strategy=multiworker (2 replicas on 2 "
+        "workers, here: CPU:0), but TF_CONFIG is not set here: it opens on one device "
+        "(strategy=default), from the same checkpoint"]
+    assert _files(folders[0]) == before
     weights = []
     for folder in folders:
         cfg = RunConfig.from_json((folder / "config.json").read_text())
