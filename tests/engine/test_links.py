@@ -13,7 +13,7 @@ NOT_DEFAULT = dict(
     dataset="grid25", model="dcgan", loss="hinge", lr_d=3.3e-4, lr_g=1.234567e-5, d_steps=5,
     batch=96, z_dim=7, seed=12345, pack=4, ema=0.995, data_std=0.05, width=64, depth=4,
     beta1=0.1, beta2=0.95, spectral_norm=True, gp_weight=5.5, clip=0.02, snapshot_every=50,
-    tensorboard=False, title="Week 3: ring & co / 100%",
+    tensorboard=False, strategy="mirrored", title="Week 3: ring & co / 100%",
 )
 ON_DIGITS = dict(conditional=True)  # labelled images only: the round trip starts from digits
 
