@@ -25,6 +25,17 @@ def ring(**changes) -> RunConfig:
     return RunConfig(dataset="ring8", width=32, depth=2, batch=64, snapshot_every=10, **changes)
 
 
+def logged_ring(runs_dir) -> Trainer:
+    """A ring run trained 30 steps, stopped, with its TensorBoard files written."""
+    t = Trainer(ring(), runs_dir=runs_dir)
+    try:
+        t.train(steps=30)
+    finally:
+        t.stop()
+    assert any(t.store.tensorboard_dir().iterdir())
+    return t
+
+
 def events(folder: Path) -> tuple[dict[str, dict[int, float]], dict[int, np.ndarray]]:
     """Scalars by tag and step, and pictures by step, from every event file in `folder`
     (oldest first, so a later session's value for a step wins, as in TensorBoard)."""
@@ -112,12 +123,7 @@ def test_off_writes_nothing_and_reading_a_run_never_makes_the_folder(runs_dir):
 
 
 def test_the_runs_list_and_delete_see_runs_not_their_tb_folders(runs_dir):
-    t = Trainer(ring(), runs_dir=runs_dir)
-    try:
-        t.train(steps=30)
-    finally:
-        t.stop()
-    assert any(t.store.tensorboard_dir().iterdir())
+    t = logged_ring(runs_dir)
     runs = Runs(runs_dir)
     assert [info.run_id for info in runs.list()] == [t.run_id]
     assert runs.history(t.run_id)["step"][-1] == 30
@@ -164,12 +170,7 @@ def test_a_recording_ships_no_tb_folder_and_its_replay_writes_none(runs_dir, tmp
     from gan_core.lessons.recording import RECORDINGS, write_recording
     from gan_core.replay import Playhead, Replay
 
-    t = Trainer(ring(), runs_dir=runs_dir)
-    try:
-        t.train(steps=30)
-    finally:
-        t.stop()
-    assert any(t.store.tensorboard_dir().iterdir())
+    t = logged_ring(runs_dir)
     path = tmp_path / "recordings" / write_recording(t, tmp_path / "recordings")
     before = {p: p.read_bytes() for p in path.rglob("*") if p.is_file()}
     assert not (path / "tb").exists()
