@@ -95,11 +95,18 @@ class Window:
         self.own = (own1 - self.own0) / self.dt
 
 
-async def start_ring(url: str, runs: Path) -> str:
-    """Click "Start the 8-Gaussian ring" on the home page; the new run's id."""
+async def start_ring(url: str, runs: Path, teacher_key: str | None = None) -> str:
+    """Click "Start the 8-Gaussian ring" on the home page, signed in as the teacher first
+    when `teacher_key` is given (roles on); the new run's id."""
     stop = asyncio.Event()
     home = Viewer(url)
     task = asyncio.create_task(home.run(stop))
+    if teacher_key is not None:
+        while "teacher_in" not in home.buttons or "teacher_key_input" not in home.texts:
+            await asyncio.sleep(0.2)
+        await home.click("teacher_in", {"teacher_key_input": teacher_key})
+        while "teacher_out" not in home.buttons:
+            await asyncio.sleep(0.2)
     while "quick_start" not in home.buttons:
         await asyncio.sleep(0.2)
     await home.click("quick_start")

@@ -11,20 +11,25 @@ tabs:  N headless-Chromium tabs on one training run's Train page for M minutes. 
        so the run's own drift cancels (bench/ui_tick.py's method); and the server log's
        tracebacks. The tabs run on the server's own two cores here; in a class they do not.
 queue: a teacher's run trains; then N students (websocket clients, bench/ws_viewer.py) each
-       click "Start the 8-Gaussian ring" within 5 s. The training slots (gan_core/slots.py)
+       click "Start the 8-Gaussian ring" within 5 s. `--roles`: a teacher key is set and the
+       teacher's browser signs in before its click, so the students' runs are theirs and the
+       teacher's goes first for a slot (gan_core/slots.py). The training slots (gan_core/slots.py)
        let at most the server's core count train; the rest wait in line. Prints what each
        student's page says (running, queued #k), how many runs step, the teacher's steps/s
        before and with the class, and the server's RSS (peak too).
 soak:  one run with one Chromium tab on its Train page for M minutes: RSS and thread count
        every minute; growth from the fifth minute (past compilation and warm-up) to the end.
 
-Roles are off (any browser may start a run); roles change who may click, not the load.
+Roles are off (any browser may start a run) except in `queue --roles`: in the others roles
+change who may click, not the load.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -98,12 +103,18 @@ def tabs(n: int, minutes: float) -> None:
         browser.close()
 
 
-async def queue(students: int, seconds: float) -> None:
+async def queue(students: int, seconds: float, roles: bool) -> None:
     tmp = Path(tempfile.mkdtemp())
     runs, log = tmp / "runs", tmp / "server.log"
+    key = secrets.token_hex(16) if roles else None
+    if key is not None:
+        os.environ["GANSCOPE_TEACHER_KEY"] = key  # the server's environment
     with app_server(runs, timeout=120, log_path=log) as url:
         pid = server_pid(url)
-        teacher = await start_ring(url, runs)  # clicked, past compilation
+        teacher = await start_ring(url, runs, key)  # clicked, past compilation
+        print(f"roles {'on: the teacher signed in' if roles else 'off'}; the teacher's run is "
+              f"owned by {RunStore(runs / teacher).owner() or 'nobody (the teacher)'}",
+              flush=True)
         alone = Window(runs, teacher, pid)
         alone.start()
         await asyncio.sleep(seconds)
@@ -139,6 +150,16 @@ async def queue(students: int, seconds: float) -> None:
         rss, peak, threads = status(pid)
         shown = [v.seen.state for v in viewers]
         queued = sorted(int(s.split("#")[1]) for s in shown if s.startswith("queued"))
+        # the students pause their runs, and the teacher's is timed alone again: its own speed
+        # drifts (bench/NOTES.md 15), so the ratio is over the mean of before and after
+        await asyncio.gather(*(v.click("ctl_pause") for v in viewers if "ctl_pause" in v.buttons))
+        await asyncio.sleep(15)  # a student next in line may be compiling
+        held = {i: RunStore(runs / i).last_recorded_step() for i in ids}
+        again = Window(runs, teacher, pid)
+        again.start()
+        await asyncio.sleep(seconds)
+        again.stop()
+        paused = sum(RunStore(runs / i).last_recorded_step() == held[i] for i in ids)
         stop.set()
         await asyncio.gather(*tasks)
         errors = sum(len(v.seen.errors) for v in viewers)
@@ -148,8 +169,16 @@ async def queue(students: int, seconds: float) -> None:
               f"{queued[:1]}..{queued[-1:]}), other {len(shown) - running - len(queued)}; "
               f"student runs that stepped during the reading: {stepped} of {len(ids)}",
               flush=True)
+        moved = sum(after[i] - before[i] for i in ids)
+        print(f"student runs' steps during the reading: {moved:,} ({moved / seconds:.0f} "
+              f"steps/s in all)", flush=True)
+        owned = sum(RunStore(runs / i).owner() is not None for i in ids)
+        print(f"student runs owned by their student: {owned} of {len(ids)}", flush=True)
+        alone_rate = (alone.rate + again.rate) / 2
         print(f"teacher's run: {with_class.rate:.0f} steps/s with the class vs {alone.rate:.0f} "
-              f"alone: ratio {with_class.rate / alone.rate:.2f}; server RSS {rss:.0f} MB "
+              f"alone before and {again.rate:.0f} after the students paused ({paused} of "
+              f"{len(ids)} did not step after): ratio {with_class.rate / alone_rate:.2f}; "
+              f"server RSS {rss:.0f} MB "
               f"(peak {peak:.0f} MB, before the class {rss0:.0f} MB), {threads} threads; "
               f"page errors {errors}; server log tracebacks {tracebacks(log)}", flush=True)
 
@@ -189,12 +218,14 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=None,
                     help="tabs: 5 (default), soak: 60 (default)")
     ap.add_argument("--seconds", type=float, default=30.0, help="queue: length of each reading")
+    ap.add_argument("--roles", action="store_true", help="queue: a teacher key, the teacher "
+                    "signed in (students' runs theirs)")
     args = ap.parse_args()
     random.seed(0)
     if args.what == "tabs":
         tabs(args.tabs, args.minutes or 5.0)
     elif args.what == "queue":
-        asyncio.run(queue(args.students, args.seconds))
+        asyncio.run(queue(args.students, args.seconds, args.roles))
     else:
         soak(args.minutes or 60.0)
 

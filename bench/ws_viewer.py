@@ -2,9 +2,10 @@
 browser. It asks for a page, keeps the fragment timers the server asks for (`run_every`),
 fetches each new picture once (a browser's cache), and counts what it receives.
 
-Enough of the protocol to watch a page and click a button; no rendering, no widgets sent
-except the clicked button. Used by bench/class_load.py to simulate a class of viewers on one
-server (thirty Chromium tabs would measure the machine's browsers, not the server).
+Enough of the protocol to watch a page, click a button and type into a text box before a
+click (the teacher's sign-in); no rendering, no other widgets sent. Used by
+bench/class_load.py to simulate a class of viewers on one server (thirty Chromium tabs would
+measure the machine's browsers, not the server).
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class Viewer:
         self.seen = Seen()
         self.step = -1
         self.buttons: dict[str, str] = {}  # widget key suffix -> widget id
+        self.texts: dict[str, str] = {}  # the same for text inputs
         self._page_hash = ""
         self._cache: set[str] = set()  # hashes of cacheable messages received
         self._media: set[bytes] = set()
@@ -71,10 +73,12 @@ class Viewer:
                 task.cancel()
             receiver.cancel()
 
-    async def click(self, key: str) -> None:
-        """Press the button whose key is `key` (a full rerun, as a click does)."""
-        wid = self.buttons[key]
-        await self._rerun(widgets=WidgetStates(widgets=[WidgetState(id=wid, trigger_value=True)]))
+    async def click(self, key: str, typed: dict[str, str] | None = None) -> None:
+        """Press the button whose key is `key` (a full rerun, as a click does), with the text
+        inputs keyed in `typed` holding those values."""
+        states = [WidgetState(id=self.texts[k], string_value=v) for k, v in (typed or {}).items()]
+        states.append(WidgetState(id=self.buttons[key], trigger_value=True))
+        await self._rerun(widgets=WidgetStates(widgets=states))
 
     async def _rerun(self, fragment: str = "", widgets: WidgetStates | None = None) -> None:
         state = ClientState(query_string=self.query, page_script_hash=self._page_hash,
@@ -147,6 +151,8 @@ class Viewer:
                 self.seen.state = el.metric.body
         elif kind == "button":
             self.buttons[el.button.id.rsplit("-", 1)[-1]] = el.button.id
+        elif kind == "text_input":
+            self.texts[el.text_input.id.rsplit("-", 1)[-1]] = el.text_input.id
         elif kind == "exception":
             self.seen.errors.append(el.exception.message)
 

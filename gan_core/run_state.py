@@ -98,6 +98,7 @@ class RunState:
     handled: int = 0  # commands that had taken effect when this was published
     pending: int = 0  # steps still to run in step mode
     queued: int = 0  # place in line for a training slot (gan_core.slots); 0: not waiting
+    yielding: bool = False  # trains a share of the time beside a run that went first (slots)
     warnings: tuple[str, ...] = ()  # what opening the run had to skip or could not find
     slow: SlowMotion | None = None  # running in slow motion: its plan (commands.SlowMotion)
     devices: str = ""  # what trains the run in this process: distribute.placement's line

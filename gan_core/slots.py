@@ -13,6 +13,11 @@ with one slot on a class's laptop the teacher's run always trains when it is run
 students' runs train, in their order, while it is paused. Between runs that ask first, and
 between the others, it stays first come, first served.
 
+A free core is not enough for the teacher's run to keep its speed: runs of one process share
+TensorFlow's thread pools and Python's GIL, and one student's run beside it on a 2-core server
+took 38 % of its steps (bench/NOTES.md, 23). So while a run that asked first holds a slot, the
+others train SHARE_BESIDE_FIRST of the time (the Worker rests between its calls).
+
 N defaults to the CPU cores this process may use; `GANSCOPE_TRAINING_SLOTS` sets it.
 """
 from __future__ import annotations
@@ -23,6 +28,7 @@ import threading
 
 log = logging.getLogger(__name__)
 ENV = "GANSCOPE_TRAINING_SLOTS"
+SHARE_BESIDE_FIRST = 0.10  # of the wall time a run that did not ask first trains, beside one that did
 
 
 def default_size() -> int:
@@ -113,6 +119,11 @@ class Slots:
         """1 for the first in line, ...; 0 when `who` is not waiting."""
         with self._cond:
             return self._line.index(who) + 1 if who in self._line else 0
+
+    def first_holds(self) -> bool:
+        """A run that asked first holds a slot (the others train SHARE_BESIDE_FIRST of the time)."""
+        with self._cond:
+            return any(h in self._first for h in self._holders)
 
     def holders(self) -> set[str]:
         with self._cond:

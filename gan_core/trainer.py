@@ -226,6 +226,6 @@ class Trainer:
                 message=w.message, elapsed=w.elapsed, steps_per_sec=w.rate,
                 hparams=dict(w.hparams), history=rec.history.view(), snapshots=rec.snapshots,
                 data_kind=self.data.kind, events=rec.events, version=self._version,
-                handled=w.handled, pending=w.pending, queued=w.queued,
+                handled=w.handled, pending=w.pending, queued=w.queued, yielding=w.yielding,
                 warnings=rec.warnings + self.notes, slow=w.slow, devices=self.gan.devices)
             self._changed.notify_all()

@@ -8,7 +8,9 @@ States: idle (never trained) -> running <-> paused (a pause, a step count or a b
 divergence, a full disk) -> stopped; error when the thread failed. Every pause has a
 checkpoint, so a divergence can always go back to real weights. Slow motion (commands.SlowMotion)
 is running in ticks: N steps, a snapshot, then a wait for the next tick in which commands are
-taken at once and the training slot is given back.
+taken at once and the training slot is given back. A run that did not ask first for its slot
+rests between calls while one that did trains (gan_core/slots.py): it keeps its slot and takes
+commands at once meanwhile.
 """
 from __future__ import annotations
 
@@ -26,12 +28,16 @@ from .errors import StoreError
 from .gan import Gan
 from .pacer import Pacer
 from .recorder import Recorder
-from .slots import SLOTS, Slots
+from .slots import SHARE_BESIDE_FIRST, SLOTS, Slots
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 30.0  # a crash loses at most this much training
 LINE_POLL_SECONDS = 0.5  # a run waiting for a training slot looks at its commands this often
+# A rest never lasts longer: the first call (it traces the graph) can take seconds, and a rest
+# ends only when it has run out, so full speed is back at most this long after the first run
+# paused.
+MAX_REST_SECONDS = 1.0
 
 
 class Worker:
@@ -41,6 +47,8 @@ class Worker:
         self.publish, self.slots, self.run_id = publish, slots, recorder.store.run_id
         self.queued = 0  # place in line for a training slot; 0: not waiting
         self.first = True  # asks first for a slot (gan_core/slots.py); set when the thread starts
+        self.yielding = False  # trains SHARE_BESIDE_FIRST of the time: a first run holds a slot
+        self.rest_until = 0.0  # monotonic: yielding, the next call waits until then
         self.status, self.message, self.handled = "idle", "", 0
         self.elapsed, self.pace = 0.0, Pacer(fixed=gan.cfg.strategy == "multiworker")
         self.pending, self.pending_mode = 0, "both"  # steps asked for, and which network
@@ -64,14 +72,20 @@ class Worker:
     @property
     def due(self) -> bool:
         """Busy with steps to run now; in slow motion, once its next tick is due."""
-        return self.busy and (self.slow is None or time.monotonic() >= self.next_tick)
+        now = time.monotonic()
+        return self.busy and now >= self.rest_until and (self.slow is None or now >= self.next_tick)
+
+    @property
+    def resting(self) -> bool:
+        """Between two calls, yielding to a run that asked first: the slot stays held."""
+        return self.busy and time.monotonic() < self.rest_until
 
     @property
     def rate(self) -> float:
         """Steps per second as a person sees them: in slow motion, a tick's steps over its
         period (or over the tick's own time, when that took longer)."""
         if self.slow is None:
-            return self.pace.rate
+            return self.pace.rate * (SHARE_BESIDE_FIRST if self.yielding else 1.0)
         return self.slow.steps / max(self.slow.every_ms / 1000, self.tick_seconds)
 
     def run(self, paused: bool, stop: threading.Event) -> None:
@@ -85,12 +99,11 @@ class Worker:
             self.publish()
             while not stop.is_set():
                 try:
-                    if not self.due:
+                    if not (self.due or self.resting):
                         self._leave_slot()  # before waiting for a command: others may train
                     ticking, t_wait = self.slow is not None and self.busy, time.perf_counter()
                     orders = self.mail.take(
-                        self.handled, lambda: not (self.due or stop.is_set()),
-                        max(0.0, self.next_tick - time.monotonic()) if ticking else None)
+                        self.handled, lambda: not (self.due or stop.is_set()), self._wake())
                     if ticking:  # slow motion's waits are its training time (a replay's pace)
                         self.elapsed += time.perf_counter() - t_wait
                     if orders is not None:
@@ -102,6 +115,7 @@ class Worker:
                     if self.due and not stop.is_set() and self._slot():
                         t0 = time.perf_counter()
                         self._train_call()
+                        self._rest(time.perf_counter() - t0)
                         if self.busy and time.monotonic() - last_ckpt > CHECKPOINT_SECONDS:
                             self.save()
                             last_ckpt = time.monotonic()
@@ -134,8 +148,29 @@ class Worker:
 
     def _leave_slot(self) -> None:
         self.slots.release(self.run_id)
-        if self.queued:
-            self.queued = 0
+        self.rest_until = 0.0
+        if self.queued or self.yielding:
+            self.queued, self.yielding = 0, False
+            self.publish()
+
+    def _wake(self) -> float | None:
+        """Seconds until the thread has work without a command: the next slow-motion tick or
+        the end of a rest; None: not until a command comes."""
+        now, due = time.monotonic(), []
+        if self.slow is not None and self.busy:
+            due.append(self.next_tick)
+        if self.resting:
+            due.append(self.rest_until)
+        return max(0.0, min(due) - now) if due else None
+
+    def _rest(self, seconds: float) -> None:
+        """After a call of `seconds`: a run that did not ask first, beside one that did, rests
+        so that it trains SHARE_BESIDE_FIRST of the time (gan_core/slots.py)."""
+        was, self.yielding = self.yielding, not self.first and self.slots.first_holds()
+        if self.yielding:
+            rest = min(seconds * (1 / SHARE_BESIDE_FIRST - 1), MAX_REST_SECONDS)
+            self.rest_until = time.monotonic() + rest
+        if self.yielding != was:
             self.publish()
 
     def _finish(self) -> None:
@@ -143,7 +178,7 @@ class Worker:
         folder, keeping the message that says what happened first."""
         store = self.recorder.store
         self.slots.release(self.run_id)
-        self.queued = 0
+        self.queued, self.yielding = 0, False
         try:
             if self.status != "error":
                 self.save()

@@ -13,7 +13,7 @@ import streamlit as st
 from gan_core import GanscopeError, RunState, Trainer
 from gan_core.commands import SlowMotion
 from gan_core.losses import LOSSES
-from gan_core.slots import SLOTS
+from gan_core.slots import SHARE_BESIDE_FIRST, SLOTS
 from gan_core.views import plotly_charts
 from gan_core.views.pillow_charts import curve_image, png
 from ui import replay, roles, state
@@ -246,6 +246,10 @@ def status(snap: RunState, note: str = "", per_row: int = 4) -> None:
         st.info(f"Waiting for a training slot: {snap.queued} run(s) ahead in line, counting "
                 f"this one. It starts by itself when a run pauses or stops "
                 f"(at most {SLOTS.size} train at once on this server{first}).")
+    elif snap.yielding and snap.training:
+        st.caption(f":material/hourglass_top: Training a {SHARE_BESIDE_FIRST:.0%} share of the "
+                   f"time while the teacher's run trains, so that the class's view keeps its "
+                   f"speed; full speed again when it pauses.")
     if snap.status == "error":
         st.error(snap.message)
     elif snap.message:

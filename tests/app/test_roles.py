@@ -142,6 +142,33 @@ def test_a_run_waiting_for_a_training_slot_says_its_place(tiny):
         SLOTS.resize(default_size())
 
 
+def test_a_students_run_beside_the_teachers_says_it_trains_a_share(tiny, monkeypatch):
+    from gan_core.slots import SLOTS, default_size
+    from ui import state
+
+    monkeypatch.setenv("GANSCOPE_TEACHER_KEY", KEY)
+    SLOTS.resize(2)
+    try:
+        mine = state.runs().create(tiny.replace(title="alice's"), owner=tag(ALICE))
+        teachers = state.runs().create(tiny.replace(seed=1))
+        teachers.start()
+        mine.start()
+        assert mine.wait(lambda s: s.yielding and s.step > 0, timeout=300)
+        at = app("pages/1_Train.py")
+        at.session_state["_viewer_id"] = ALICE
+        at.query_params["run"] = mine.run_id
+        at.run()
+        assert not at.exception, at.exception
+        assert any("share of the time while the teacher's run trains" in c.value
+                   for c in at.caption)
+        teachers.pause()
+        assert mine.wait(lambda s: not s.yielding and s.status == "running", timeout=300)
+        at.run()
+        assert not any("share of the time" in c.value for c in at.caption)
+    finally:
+        SLOTS.resize(default_size())
+
+
 TEACHER = "teacher@school.example"
 
 

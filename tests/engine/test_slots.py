@@ -128,3 +128,34 @@ def test_the_teachers_run_takes_the_one_slot_from_a_students_and_gives_it_back(t
         for t in (student, teacher):
             t.stop(60)
     assert slots.holders() == set() and slots.waiting() == []
+
+
+def test_beside_the_teachers_run_a_students_trains_a_share_of_the_time(tiny, runs_dir):
+    """Two slots: both train, the student's resting between calls (it keeps its slot and
+    obeys at once); when the teacher's run pauses it trains at full time again."""
+    slots = Slots(2)
+    student = Trainer(tiny.replace(seed=1), runs_dir, slots=slots)
+    student.store.write_owner("a" * 64)
+    teacher = Trainer(tiny.replace(seed=2), runs_dir, slots=slots)
+    try:
+        student.start()
+        _wait(student, lambda s: s.step > 0)
+        assert not student.state.yielding
+        teacher.start()
+        _wait(student, lambda s: s.yielding)
+        at, t_at = student.state.step, teacher.state.step
+        _wait(student, lambda s: s.step > at + 100)  # still training, both of them
+        _wait(teacher, lambda s: s.step > t_at + 100)
+        assert slots.holders() == {student.run_id, teacher.run_id}
+        assert not teacher.state.yielding
+        teacher.pause()
+        _wait(student, lambda s: not s.yielding and s.status == "running")
+        teacher.resume()
+        _wait(student, lambda s: s.yielding)
+        student.pause()  # taken during a rest: the slot is given back
+        _wait(student, lambda s: s.status == "paused" and not s.yielding)
+        _wait(teacher, lambda s: slots.holders() == {teacher.run_id})
+    finally:
+        for t in (student, teacher):
+            t.stop(60)
+    assert slots.holders() == set() and slots.waiting() == []
