@@ -174,19 +174,11 @@ def test_a_shared_link_opened_first_on_a_fresh_server_gets_the_apps_sidebar(serv
     assert other.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]
 
 
-def test_home_comes_first_in_the_sidebar_and_every_page_keeps_its_url(server, browser):
-    page = new_page(browser)
-    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
-        page.goto(f"{server}/{path}")
-        until(page, heading(name), f"the {name} page at /{path}")
-        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]  # no sidebar there:
-        # the class demo has its own test (test_the_class_demo_follows_the_teachers_run...)
-        no_exception(page)
-
-
-def test_nothing_is_fetched_from_another_host_and_deploy_is_hidden(server, browser):
-    """A class may have no internet: every request a page makes goes to the app's own server
-    (no web font, icon or emoji picture from a CDN), on every page with a run to draw."""
+def test_every_page_by_its_url_lists_home_first_fetches_nothing_elsewhere_hides_deploy(
+        server, browser):
+    """Each page opened by its URL stays there, with Home first in the sidebar. A class may
+    have no internet: every request a page makes goes to the app's own server (no web font,
+    icon or emoji picture from a CDN), on every page with a run to draw."""
     from urllib.parse import urlsplit
 
     here = urlsplit(server).netloc
@@ -205,6 +197,9 @@ def test_nothing_is_fetched_from_another_host_and_deploy_is_hidden(server, brows
         until(page, heading(name), f"the {name} page")
         settle(page)
         no_exception(page)
+        assert page.url.split("?")[0].rstrip("/") == f"{server}/{path}".rstrip("/"), page.url
+        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]  # no sidebar there:
+        # the class demo has its own test (test_the_class_demo_follows_the_teachers_run...)
         assert page.locator("[data-testid='stAppDeployButton']").count() == 0
         icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
         assert icon.startswith(f"{server}/media/"), icon  # the app's own picture

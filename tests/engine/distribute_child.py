@@ -4,6 +4,9 @@ TF_CONFIG) before it starts, so each distributed case runs in a fresh interprete
     python distribute_child.py compare '<RunConfig overrides JSON>' STEPS
         prints JSON {"default": rows, "mirrored": rows}: the same run on one device and
         mirrored over 2 logical CPU devices
+    python distribute_child.py compare '[[<overrides>, STEPS], ...]' 0
+        the same for each case, in one process (TensorFlow imported once): a JSON list
+        (so too `reopened` with a list of statuses and `split` with a list of overrides)
     python distribute_child.py stepwise '<RunConfig overrides JSON>' STEPS
         prints JSON {"default": rows, "mirrored": rows}: before each D-only and each G-only
         update, the mirrored run is set to the default run's weights, optimizer slots, step and
@@ -31,6 +34,19 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def compare(cfg, steps: int) -> dict:
+    """`cfg` trained `steps` steps on one device and mirrored: each's rows and replicas."""
+    from gan_core.data import load_dataset
+    from gan_core.gan import Gan
+
+    out, data = {}, load_dataset(cfg.dataset)
+    for strategy in ("default", "mirrored"):
+        gan = Gan(cfg.replace(strategy=strategy), data)
+        out[strategy] = gan.run(steps, d_steps=1).tolist()
+        out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
+    return out
+
+
 def main() -> None:
     import numpy as np
     import tensorflow as tf
@@ -47,30 +63,33 @@ def main() -> None:
 
     base = RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2, lr_d=1e-3,
                      lr_g=1e-3, snapshot_every=25, tensorboard=False)
-    base = base.replace(**overrides) if what != "reopened" else base  # reopened: a status
-    data = load_dataset(base.dataset)
-    if what == "split":  # a batch that 2 replicas cannot share: the error, as JSON
-        try:
-            Gan(base.replace(strategy="mirrored"), data)
-        except ConfigError as exc:
-            print(json.dumps(dict(field=exc.field, message=str(exc))))
+    if what == "compare":  # one case, or a list of [overrides, steps]
+        cases = overrides if isinstance(overrides, list) else [[overrides, steps]]
+        outs = [compare(base.replace(**case), n) for case, n in cases]
+        print(json.dumps(outs if isinstance(overrides, list) else outs[0]))
         return
-    if what == "compare":
-        out = {}
-        for strategy in ("default", "mirrored"):
-            gan = Gan(base.replace(strategy=strategy), data)
-            out[strategy] = gan.run(steps, d_steps=1).tolist()
-            out[strategy + "_replicas"] = gan.strategy.num_replicas_in_sync
-        print(json.dumps(out))
-        return
-    if what == "reopened":
-        from gan_core import distribute
+    if what in ("split", "reopened"):  # one case, or a list of them
+        cases = overrides if isinstance(overrides, list) else [overrides]
+        outs = []
+        for case in cases:
+            if what == "split":  # a batch that 2 replicas cannot share: the error
+                try:
+                    cfg = base.replace(**case)
+                    Gan(cfg.replace(strategy="mirrored"), load_dataset(cfg.dataset))
+                    outs.append(None)
+                except ConfigError as exc:
+                    outs.append(dict(field=exc.field, message=str(exc)))
+            else:  # the case is a status.json
+                from gan_core import distribute
 
-        status = dict(overrides)
-        cfg, note = distribute.reopened(base.replace(strategy="mirrored", batch=status.pop("batch")),
-                                        status)
-        print(json.dumps([cfg.strategy, note]))
+                status = dict(case)
+                cfg, note = distribute.reopened(
+                    base.replace(strategy="mirrored", batch=status.pop("batch")), status)
+                outs.append([cfg.strategy, note])
+        print(json.dumps(outs if isinstance(overrides, list) else outs[0]))
         return
+    base = base.replace(**overrides)
+    data = load_dataset(base.dataset)
     if what == "reopen":
         from gan_core.trainer import Trainer
 

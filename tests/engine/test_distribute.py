@@ -17,7 +17,7 @@ from gan_core.gan import METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("distribute_child.py")
-HANG_GUARD = 600  # seconds; the 20-step comparison takes about 10 s on the 2-core machine
+HANG_GUARD = 600  # seconds; every comparison in one child takes about 30 s on the 2-core machine
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -46,14 +46,28 @@ def _result(p: subprocess.Popen) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("overrides", [{}, {"loss": "wgan_gp"}, {"pack": 2},
-                                       {"dataset": "digits", "conditional": True}],
-                         ids=["plain", "gradient_penalty", "pack2", "conditional"])
-def test_mirrored_run_matches_the_default_run(overrides):
+# Every default-vs-mirrored comparison, as (overrides, steps), made in one child process:
+# TensorFlow and the logical devices are set up once (each child took ~4 s before training).
+COMPARED = {
+    "plain": ({}, 20), "gradient_penalty": ({"loss": "wgan_gp"}, 20), "pack2": ({"pack": 2}, 20),
+    "conditional": ({"dataset": "digits", "conditional": True}, 20),
+    "wgan_clip": ({"loss": "wgan_clip"}, 1),
+    "dcgan": (dict(dataset="digits", model="dcgan", width=8, z_dim=8, batch=16), 3),
+}
+
+
+@pytest.fixture(scope="module")
+def compared() -> dict[str, dict]:
+    outs = _result(_child("compare", json.dumps(list(COMPARED.values())), "0"))
+    return dict(zip(COMPARED, outs))
+
+
+@pytest.mark.parametrize("case", ["plain", "gradient_penalty", "pack2", "conditional"])
+def test_mirrored_run_matches_the_default_run(case, compared):
     """Same seed and global batch: each of 2 replicas takes half of the same draws, and the
     summed gradient is applied once (a Keras that did not sum, or summed twice, would move
     the weights by half or twice the step, and the losses would part within a few steps)."""
-    out = _result(_child("compare", json.dumps(overrides), "20"))
+    out = compared[case]
     assert out["default_replicas"] == 1 and out["mirrored_replicas"] == 2
     default, mirrored = np.array(out["default"]), np.array(out["mirrored"])
     for name in ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm"):
@@ -62,13 +76,13 @@ def test_mirrored_run_matches_the_default_run(overrides):
     assert not np.allclose(default[0], default[-1])  # the weights moved: a real comparison
 
 
-def test_wgan_clip_matches_update_by_update():
+def test_wgan_clip_matches_update_by_update(compared):
     """wgan_clip's free runs part by up to 18 % (step 1's D gradient norm; 0.1 % on its losses)
     for a reason no strategy can remove (distribute.py's docstring: Adam turns the rounding
     residue of D gradients that cancel exactly into a visible step). So: the first update
     matches, and every D-only and G-only update over 20 steps, each made from the default run's
     state, matches within 1e-4: the clipping, the summed gradients and their norms are right."""
-    free = _result(_child("compare", json.dumps({"loss": "wgan_clip"}), "1"))
+    free = compared["wgan_clip"]
     for name in ("d_loss", "d_grad_norm"):  # the first D update, from the same weights
         i = METRICS.index(name)
         np.testing.assert_allclose(free["mirrored"][0][i], free["default"][0][i], rtol=1e-4)
@@ -83,10 +97,10 @@ def test_wgan_clip_matches_update_by_update():
     assert not np.allclose(default[0], default[-2])  # the weights moved
 
 
-@pytest.mark.parametrize("overrides", [{"batch": 15}, {"batch": 34, "pack": 2}])
-def test_a_batch_the_replicas_cannot_share_is_a_config_error_about_batch(overrides):
-    out = _result(_child("split", json.dumps(overrides), "0"))
-    assert out["field"] == "batch" and "2 replicas" in out["message"]
+def test_a_batch_the_replicas_cannot_share_is_a_config_error_about_batch():
+    outs = _result(_child("split", json.dumps([{"batch": 15}, {"batch": 34, "pack": 2}]), "0"))
+    for out in outs:
+        assert out is not None and out["field"] == "batch" and "2 replicas" in out["message"]
 
 
 def test_a_run_records_its_devices(tmp_path):
@@ -125,15 +139,19 @@ def test_a_mirrored_run_records_its_replicas_and_reopens_on_them(tmp_path):
     assert _files(path) == before
 
 
-@pytest.mark.parametrize("status, strategy, why", [
+REOPENED = [  # status.json, the strategy it reopens with, why (in its note)
     ({"batch": 16, "replicas": 2}, "mirrored", ""),
     ({"batch": 16}, "mirrored", ""),  # a folder from before status.json kept the replicas
     ({"batch": 16, "replicas": 3}, "default", "2 devices are visible here, not 3"),
     ({"batch": 15, "replicas": 2}, "default", "its batch (15) does not split evenly over the 2 "
-                                              "replicas here")])
-def test_a_mirrored_run_reopens_mirrored_only_where_its_replicas_fit(status, strategy, why):
-    got, note = _result(_child("reopened", json.dumps(status), "0"))
-    assert got == strategy and (why in note if why else note == "")
+                                              "replicas here")]
+
+
+def test_a_mirrored_run_reopens_mirrored_only_where_its_replicas_fit():
+    outs = _result(_child("reopened", json.dumps([s for s, _, _ in REOPENED]), "0"))
+    assert len(outs) == len(REOPENED)
+    for (status, strategy, why), (got, note) in zip(REOPENED, outs):
+        assert got == strategy and (why in note if why else note == ""), status
 
 
 def _relabelled(tmp_path: Path, strategy: str) -> Path:
@@ -228,10 +246,9 @@ def test_dcgan_batch_norm_is_synchronized_under_a_strategy_only():
     assert synced("default") == {False} and synced("mirrored") == {True}
 
 
-def test_mirrored_dcgan_trains():
+def test_mirrored_dcgan_trains(compared):
     """Dropout draws its own masks on each replica, so no step-by-step match: it trains."""
-    out = _result(_child("compare", json.dumps(dict(dataset="digits", model="dcgan", width=8,
-                                                    z_dim=8, batch=16)), "3"))
+    out = compared["dcgan"]
     assert out["mirrored_replicas"] == 2 and np.isfinite(out["mirrored"]).all()
 
 

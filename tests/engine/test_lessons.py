@@ -36,8 +36,14 @@ def test_passing_needs_four_of_five():
     assert not ok and text.endswith("NO")
 
 
+@pytest.mark.slow
 def test_quick_verification_holds_every_claim_on_one_seed(tmp_path):
-    """The test suite's cheaper subset: one seed, shorter budgets, real training."""
+    """One seed, shorter budgets, every lesson trained again (87 s on 2 cores). Out of the
+    default run: tests/engine/test_recordings.py covers it cheaper, retraining each recorded
+    run's first 200 steps to the recording's numbers and judging the full recordings with
+    the current claims (a change to a lesson's settings, a loss, a model, the optimizer, the
+    RNG or a claim fails there). What only this catches: a change that leaves the first 200
+    steps alone and moves a claim later; run it (`pytest -m slow`) with such a change."""
     env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
            "GANSCOPE_CACHE": str(tmp_path / "cache"), "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "gan_core", "lessons", "--verify", "--seeds", "1",
