@@ -97,8 +97,19 @@ PLOTS = ".js-plotly-plot"
 
 
 def test_start_a_run_watch_it_and_visit_every_page(server, browser):
+    """Start the ring, watch it train, visit every page from the sidebar while it trains and
+    again by its URL once paused: each page stays at its URL with Home first in the sidebar.
+    A class may have no internet: every request a page makes goes to the app's own server (no
+    web font, icon or emoji picture from a CDN), on every page with a run to draw."""
+    from urllib.parse import urlsplit
+
     SHOTS.mkdir(parents=True, exist_ok=True)
+    here = urlsplit(server).netloc
+    elsewhere: list[str] = []
     page = new_page(browser)
+    page.on("request", lambda r: elsewhere.append(r.url)
+            if urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(r.url).netloc != here else None)
     page.goto(server)
     quick = page.get_by_role("button", name="Start the 8-Gaussian ring")
     quick.wait_for()
@@ -127,6 +138,21 @@ def test_start_a_run_watch_it_and_visit_every_page(server, browser):
     until(page, heading("Train") + " && " + count_at_least(IMAGES, 4),
           "the Train page, re-attached to the training run")
     no_exception(page)
+    page.locator(".st-key-ctl_pause button").click()  # still pages draw interactive charts
+    until(page, "/paused/.test(document.body.innerText)", "the run paused")
+    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
+        page.goto(f"{server}/{path}")
+        until(page, heading(name), f"the {name} page")
+        settle(page)
+        no_exception(page)
+        assert page.url.split("?")[0].rstrip("/") == f"{server}/{path}".rstrip("/"), page.url
+        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]  # no sidebar there:
+        # the class demo has its own test (test_the_class_demo_follows_the_teachers_run...)
+        assert page.locator("[data-testid='stAppDeployButton']").count() == 0
+        icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
+        assert icon.startswith(f"{server}/media/"), icon  # the app's own picture
+    assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu stays
+    assert elsewhere == []
 
 
 def test_a_lesson_card_opens_its_page_with_live_diagnostics(server, browser):
@@ -172,39 +198,6 @@ def test_a_shared_link_opened_first_on_a_fresh_server_gets_the_apps_sidebar(serv
     until(other, heading("Runs"), "the Runs page")
     settle(other)
     assert other.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]
-
-
-def test_every_page_by_its_url_lists_home_first_fetches_nothing_elsewhere_hides_deploy(
-        server, browser):
-    """Each page opened by its URL stays there, with Home first in the sidebar. A class may
-    have no internet: every request a page makes goes to the app's own server (no web font,
-    icon or emoji picture from a CDN), on every page with a run to draw."""
-    from urllib.parse import urlsplit
-
-    here = urlsplit(server).netloc
-    elsewhere: list[str] = []
-    page = new_page(browser)
-    page.on("request", lambda r: elsewhere.append(r.url)
-            if urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlsplit(r.url).netloc != here else None)
-    page.goto(server)
-    page.get_by_role("button", name="Start the 8-Gaussian ring").click()
-    until(page, heading("Train") + " && " + count_at_least(IMAGES, 4), "the Train page, training")
-    page.locator(".st-key-ctl_pause button").click()  # still pages draw interactive charts
-    until(page, "/paused/.test(document.body.innerText)", "the run paused")
-    for path, name in [("", "GANscope")] + [(n.replace(" ", "_"), n) for n in PAGES]:
-        page.goto(f"{server}/{path}")
-        until(page, heading(name), f"the {name} page")
-        settle(page)
-        no_exception(page)
-        assert page.url.split("?")[0].rstrip("/") == f"{server}/{path}".rstrip("/"), page.url
-        assert page.evaluate(NAV_LABELS) == ["Home", *PAGES, "Class demo"]  # no sidebar there:
-        # the class demo has its own test (test_the_class_demo_follows_the_teachers_run...)
-        assert page.locator("[data-testid='stAppDeployButton']").count() == 0
-        icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
-        assert icon.startswith(f"{server}/media/"), icon  # the app's own picture
-    assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu stays
-    assert elsewhere == []
 
 
 def test_a_lesson_replays_at_once_and_plays_on_the_train_page_and_the_2d_lab(server, browser):

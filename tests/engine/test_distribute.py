@@ -205,7 +205,11 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
+@pytest.mark.slow
 def test_two_multiworker_processes_train_50_steps_and_checkpoint(tmp_path):
+    """Out of the default run: test_two_multiworker_cli_processes_train_the_same_run below
+    trains the same 50 steps on two workers through the CLI and checks the same (one set of
+    weights, the chief's checkpoint at step 50 reopening on one device)."""
     import tensorflow as tf
 
     from gan_core.data import load_dataset
