@@ -86,10 +86,12 @@ def _watching() -> int:
 def curve_clock(snap: RunState) -> Hashable:
     """What live curves depend on: the snapshot itself when the run is still, and while it
     trains a clock that moves every CURVE_SECONDS for the whole server (so the memo builds one
-    figure per move, whoever asks). The step counter and the samples move at every tick."""
+    figure per move, whoever asks). The step counter and the samples move at every tick.
+    The first rows of a run move it too: a chart drawn before them would say "no data yet"
+    for up to CURVE_SECONDS while the step counter ran."""
     if not snap.training:
         return ("at", snap.version)
-    return ("live", int(time.monotonic() // CURVE_SECONDS))
+    return ("live", int(time.monotonic() // CURVE_SECONDS), len(snap.history["step"]) > 0)
 
 
 MEMO_SIZE = 256  # figures and pictures kept for all tabs; a few snapshots' worth per run
@@ -170,13 +172,20 @@ def pace_note(snap: RunState) -> str:
 
 def live(trainer: Trainer, draw: Callable[[RunState], None], ticks: int = 1) -> None:
     """Run `draw(snapshot)` now, and again every `ticks` ticks while the run trains; a page
-    that keeps in step with its run whoever changes it (see every_tick)."""
+    that keeps in step with its run whoever changes it (see every_tick). Slow views (curves)
+    drawn before the run's first rows tick every tick until those come, then the page is
+    redrawn at their pace: otherwise they said "no data yet" for CURVE_SECONDS while the
+    step counter ran."""
+    snap = trainer.state
+    empty = ticks > 1 and snap.training and len(snap.history["step"]) == 0
     every_tick(lambda: trainer.state.training, lambda: draw(trainer.state),
-               [trainer.run_id], ticks, trainer.state.slow)
+               [trainer.run_id], ticks, snap.slow,
+               until=(lambda: len(trainer.state.history["step"]) > 0) if empty else None)
 
 
 def every_tick(training: Callable[[], bool], draw: Callable[[], None],
-               run_ids: Iterable[str], ticks: int = 1, slow: SlowMotion | None = None) -> None:
+               run_ids: Iterable[str], ticks: int = 1, slow: SlowMotion | None = None,
+               until: Callable[[], bool] | None = None) -> None:
     """Run `draw()` now, and again every `ticks` ticks (view_seconds) while `training()` holds.
     A page puts what changes every tick and what changes slowly (curves: ticks=CURVE_TICKS) in
     two calls: a fragment's rerun re-sends everything it draws, and re-sending three unchanged
@@ -188,20 +197,23 @@ def every_tick(training: Callable[[], bool], draw: Callable[[], None],
     fragment every HEARTBEAT_SECONDS, which sends nothing) redraws it when any was published
     anew. A fragment ticks only while the page that drew it runs, so without the heartbeat a
     page drawn paused stayed paused when another tab resumed the run. A run in `slow` motion
-    ticks at its pace (view_seconds)."""
+    ticks at its pace (view_seconds). `until`: tick every tick (not every `ticks`) until it
+    holds, then redraw the page (which draws this at its own pace)."""
     run_ids = list(run_ids)
     running = training()
     seen = _drawn_from(run_ids, running)  # read before drawing: a later change redraws
     keep_in_step = ticks == 1
+    every = 1 if until is not None else ticks
 
-    @st.fragment(run_every=view_seconds(slow) * ticks if running else None)
+    @st.fragment(run_every=view_seconds(slow) * every if running else None)
     def tick() -> None:
         if running:
             _watching()
         draw()
         if running and (not training()
-                        or keep_in_step and _drawn_from(run_ids, running) != seen):
-            st.rerun(scope="app")  # paused, failed, or changed elsewhere: redraw the page
+                        or keep_in_step and _drawn_from(run_ids, running) != seen
+                        or until is not None and until()):
+            st.rerun(scope="app")  # paused, failed, changed elsewhere, or its first rows
 
     tick()
     if keep_in_step and not running:

@@ -3,6 +3,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from ui import live
@@ -22,14 +23,25 @@ def test_curves_move_on_one_clock_for_everyone_only_while_training(monkeypatch):
     assert live.curve_clock(still) == ("at", 7)
     now = [100.0]
     monkeypatch.setattr(live.time, "monotonic", lambda: now[0])
-    running = SimpleNamespace(training=True, version=8, run_id="r")
+    rows = {"step": np.arange(1, 11)}
+    running = SimpleNamespace(training=True, version=8, run_id="r", history=rows)
     seen = []
     for _ in range(round(2 * CURVE_SECONDS / PROJECTOR_SECONDS)):  # ten projector ticks
         seen.append(live.curve_clock(running))
         now[0] += PROJECTOR_SECONDS
     assert seen[0][0] == "live" and len(set(seen)) == 2  # two figures in ten ticks
-    other = SimpleNamespace(training=True, version=9, run_id="r2")
+    other = SimpleNamespace(training=True, version=9, run_id="r2", history=rows)
     assert live.curve_clock(other) == live.curve_clock(running)  # one clock, whoever asks
+
+
+def test_a_run_s_first_rows_move_the_curve_clock(monkeypatch):
+    """A chart drawn before a run's first rows said "no data yet" for a whole curve period
+    (5 s) while the step counter ran: the first rows make a new one at once."""
+    monkeypatch.setattr(live.time, "monotonic", lambda: 100.0)
+    empty = SimpleNamespace(training=True, version=1, history={"step": np.zeros(0, int)})
+    some = SimpleNamespace(training=True, version=2, history={"step": np.arange(1, 301)})
+    more = SimpleNamespace(training=True, version=3, history={"step": np.arange(1, 701)})
+    assert live.curve_clock(empty) != live.curve_clock(some) == live.curve_clock(more)
 
 
 def test_a_picture_is_built_once_while_other_tabs_ask_for_it(monkeypatch):
