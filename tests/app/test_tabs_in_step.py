@@ -177,7 +177,7 @@ def test_the_projector_ticks_every_second_and_other_views_every_two(tiny, monkey
     monkeypatch.setattr(live, "SMALL_AUDIENCE", 0)  # a class: every newcomer is a student
     t = state.runs().create(tiny)
     t.start()
-    assert t.wait(lambda s: s.training, timeout=60)
+    assert t.wait(lambda s: s.training and len(s.history["step"]) > 0, timeout=60)
     student, projector = (Tab("pages/1_Train.py", t.run_id, monkeypatch) for _ in range(2))
     projector.at.query_params["view"] = "projector"
     student.run()
@@ -190,6 +190,35 @@ def test_the_projector_ticks_every_second_and_other_views_every_two(tiny, monkey
     projector.at.query_params.pop("view")  # a page switch drops the URL's parameters
     projector.run()
     assert sorted(projector.timers.values()) == [live.PROJECTOR_SECONDS, live.CURVE_SECONDS]
+
+
+def test_curves_drawn_before_a_runs_first_rows_tick_until_those_come(tiny, monkeypatch):
+    """A run waiting for a training slot is running without rows: its curves would have said
+    "no data yet" for a whole curve period after it started; they tick at the live pace, and
+    the page is redrawn at the curves' pace once rows come."""
+    from gan_core.slots import SLOTS, default_size
+    from ui import live, state
+
+    monkeypatch.setattr(live, "SMALL_AUDIENCE", 0)
+    SLOTS.resize(1)
+    try:
+        first = state.runs().create(tiny)
+        first.start()
+        assert first.wait(lambda s: s.step > 0, timeout=300)
+        waiting = state.runs().create(tiny.replace(seed=1))
+        waiting.start()
+        assert waiting.wait(lambda s: s.queued == 1 and s.training, timeout=300)
+        tab = Tab("pages/1_Train.py", waiting.run_id, monkeypatch)
+        tab.run()
+        assert sorted(tab.timers.values()) == [live.TICK_SECONDS] * 2
+        first.pause()
+        assert waiting.wait(lambda s: len(s.history["step"]) > 0, timeout=300)
+        tab.tick()
+        assert tab.redrawn
+        assert sorted(tab.timers.values()) == [live.TICK_SECONDS,
+                                               live.CURVE_TICKS * live.TICK_SECONDS]
+    finally:
+        SLOTS.resize(default_size())
 
 
 def test_views_tick_every_second_until_a_class_arrives(tiny, monkeypatch):
