@@ -185,7 +185,7 @@ def compile_run(gan: Gan, mode: str, spec: LossSpec) -> Callable[[tf.Tensor, tf.
     resource Variable/replica_1 located in device CPU:1 from device CPU:0" (TensorFlow 2.21,
     XLA's known issue 'tf.Variable on a different device'): one XLA program runs on one device.
     Only the random draws are compiled as the default step is (below)."""
-    from .gan import MAX_K, METRICS, use_xla
+    from .gan import MAX_K, METRICS
 
     strategy = gan.strategy
     nan = tf.constant(np.nan, tf.float32)
@@ -193,7 +193,7 @@ def compile_run(gan: Gan, mode: str, spec: LossSpec) -> Callable[[tf.Tensor, tf.
     # The global batch's random numbers, drawn in cross-replica context as the default step
     # draws them, and compiled as it is: XLA's normal draws other numbers than TensorFlow's
     # from the same generator state (a 2-line check: 0.86 vs -0.03 first of seed 0).
-    @tf.function(jit_compile=use_xla(gan.cfg))
+    @tf.function(jit_compile=gan.xla)
     def d_draws() -> tuple[Any, ...]:
         (x, y), z = gan._real_batch(), gan._noise()
         alpha = None
@@ -201,7 +201,7 @@ def compile_run(gan: Gan, mode: str, spec: LossSpec) -> Callable[[tf.Tensor, tf.
             alpha = gan.rng.uniform([gan.cfg.batch] + [1] * len(gan.shape), 0.0, 1.0)
         return x, y, z, alpha
 
-    @tf.function(jit_compile=use_xla(gan.cfg))
+    @tf.function(jit_compile=gan.xla)
     def g_draws() -> tuple[Any, ...]:
         return gan._noise(), gan._asked_classes()
 

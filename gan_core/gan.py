@@ -8,6 +8,7 @@ retraces. A new graph is traced only per (mode, loss), and cached.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import keras
@@ -27,10 +28,15 @@ log = logging.getLogger(__name__)
 MAX_K = 1024  # most steps one call may run; the metrics buffer has this many rows
 
 
+XLA_ENV = "GANSCOPE_XLA"  # "off": never compile with XLA (compiling costs ~2 s a new run)
+
+
 def use_xla(cfg: RunConfig) -> bool:
     """XLA fuses the MLP step's many small ops (1.5x more steps/s on the ring, bench/NOTES.md)
-    but its CPU transposed convolutions made the DCGAN step 25x slower: MLPs only."""
-    return cfg.model == "mlp"
+    but its CPU transposed convolutions made the DCGAN step 25x slower: MLPs only, unless
+    GANSCOPE_XLA=off (a machine where XLA misbehaves; the test suite, whose hundreds of tiny
+    runs each paid ~2 s of XLA compilation: tests/conftest.py)."""
+    return cfg.model == "mlp" and os.environ.get(XLA_ENV, "").strip().lower() != "off"
 
 
 class Gan:
@@ -41,6 +47,7 @@ class Gan:
         # Outside the scope: one stream drawn in cross-replica context, the default run's
         # numbers (a generator made in a MirroredStrategy's scope drew other numbers).
         self.rng = tf.random.Generator.from_seed(cfg.seed)
+        self.xla = use_xla(cfg)  # its steps' compilation (GANSCOPE_XLA as it was when built)
         with distribute.scope(self.strategy):  # every variable mirrored on its replicas
             self._build(cfg, data)
         self.devices = distribute.placement(self.strategy)  # '2 replicas: CPU:0, CPU:1'
@@ -244,7 +251,7 @@ class Gan:
         if distribute.replicated(self.strategy):
             return distribute.compile_run(self, mode, spec)
 
-        @tf.function(jit_compile=use_xla(self.cfg))
+        @tf.function(jit_compile=self.xla)
         def run(k: tf.Tensor, d_steps: tf.Tensor) -> tf.Tensor:
             # Plain while loops over a fixed-size buffer: `for i in tf.range(k)` and a
             # TensorArray of size k make K a compile-time constant for XLA, which then

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .config import RunConfig
 from .data import Dataset, load_dataset
-from .gan import Gan
+from .gan import Gan, use_xla
 from .observer import Observer
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,12 @@ class Spares:
             self._ready[key] = parts
 
     def take(self, config: RunConfig) -> Parts | None:
-        """The ready spare for `config` (removed: a spare serves one run), else None."""
+        """The ready spare for `config` (removed: a spare serves one run), else None; also
+        None for one built with another XLA setting than now (GANSCOPE_XLA changed since):
+        its numbers would not be the ones a fresh build trains."""
         with self._lock:
-            return self._ready.pop(_key(config), None)
+            parts = self._ready.pop(_key(config), None)
+        return parts if parts is not None and parts.gan.xla == use_xla(config) else None
 
     def ready(self, config: RunConfig) -> bool:
         with self._lock:

@@ -4,8 +4,18 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# No XLA in the suite's runs (and the servers and scripts it starts): each new tiny run paid
+# ~2 s of XLA compilation, over hundreds of runs. Tests that need the compiled numbers of the
+# app's default (the lesson recordings) or XLA itself turn it back on (with_xla below).
+os.environ.setdefault("GANSCOPE_XLA", "off")
 ROOT = Path(__file__).resolve().parents[1]
 MNIST5K = ROOT.parent / "shared" / "data" / "mnist-5k"
+
+
+@pytest.fixture
+def with_xla(monkeypatch):
+    """XLA as the app uses it (MLP steps compiled with XLA)."""
+    monkeypatch.delenv("GANSCOPE_XLA", raising=False)
 
 
 @pytest.fixture

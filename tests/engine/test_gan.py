@@ -91,3 +91,13 @@ def test_packed_d_scores_single_samples_with_real_company(tiny):
     score = s.score(pts).numpy()
     by_hand = s.d(np.concatenate([pts, np.tile(s.company.numpy(), (2, 1))], 1)).numpy()
     assert score.shape == (2, 1) and np.allclose(score, by_hand, atol=1e-6)
+
+
+def test_mlp_steps_compile_with_xla_unless_turned_off(monkeypatch, with_xla):
+    from gan_core import RunConfig
+    from gan_core.gan import XLA_ENV, use_xla
+
+    mlp, dcgan = RunConfig(dataset="ring8"), RunConfig(dataset="digits", model="dcgan")
+    assert use_xla(mlp) and not use_xla(dcgan)
+    monkeypatch.setenv(XLA_ENV, "off")
+    assert not use_xla(mlp) and not use_xla(dcgan)

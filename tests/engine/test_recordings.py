@@ -35,7 +35,7 @@ def test_every_lesson_is_recorded_and_its_claim_held_when_recorded():
 
 
 @pytest.mark.parametrize("run_id", sorted(RUNS))
-def test_a_recorded_run_starts_as_the_current_code_trains_it(run_id, tmp_path):
+def test_a_recorded_run_starts_as_the_current_code_trains_it(run_id, tmp_path, with_xla):
     name, label = RUNS[run_id]
     rec = Recording(RECORDINGS / run_id)
     run = next(r for r in LESSONS.get(name).runs if r.label == label)

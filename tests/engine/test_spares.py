@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 
-from gan_core import Trainer
+from gan_core import RunConfig, Trainer
 from gan_core.spares import SPARES, build, warm
 
 
@@ -48,3 +48,21 @@ def test_warming_leaves_every_variable_as_built(tiny):
     for x, y in zip(before, after, strict=True):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(rng, parts.gan.rng.state.numpy())
+
+
+def test_a_spare_built_with_another_xla_setting_is_not_taken(monkeypatch, with_xla):
+    """A spare built while XLA was off (GANSCOPE_XLA=off) would train other numbers than a
+    run built now with XLA: the run builds its own."""
+    from gan_core.gan import XLA_ENV
+    from gan_core.spares import Spares
+
+    spares, cfg = Spares(), RunConfig(dataset="ring8", width=16, depth=2, batch=32, z_dim=2)
+    monkeypatch.setenv(XLA_ENV, "off")
+    parts = build(cfg)
+    assert not parts.gan.xla
+    spares._ready[cfg] = parts  # as prepare() leaves it
+    monkeypatch.delenv(XLA_ENV)
+    assert spares.take(cfg) is None and not spares.ready(cfg)
+    spares._ready[cfg] = parts
+    monkeypatch.setenv(XLA_ENV, "off")
+    assert spares.take(cfg) is parts
