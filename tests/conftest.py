@@ -19,6 +19,31 @@ def with_xla(monkeypatch):
 
 
 @pytest.fixture
+def slots():
+    """The process's training slots (gan_core.slots.SLOTS), for a test to resize; restored."""
+    from gan_core.slots import SLOTS, default_size
+
+    yield SLOTS
+    SLOTS.resize(default_size())
+
+
+@pytest.fixture
+def one_queued(tiny, slots, app_runs):
+    """One training slot; an app run training in it and one queued behind it (running, no
+    rows yet): (training, queued)."""
+    from ui import state
+
+    slots.resize(1)
+    first = state.runs().create(tiny)
+    first.start()
+    assert first.wait(lambda s: s.step > 0, timeout=300)
+    second = state.runs().create(tiny.replace(seed=1))
+    second.start()
+    assert second.wait(lambda s: s.queued == 1 and s.training, timeout=300)
+    return first, second
+
+
+@pytest.fixture
 def runs_dir(tmp_path):
     return tmp_path / "runs"
 

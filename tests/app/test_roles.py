@@ -118,55 +118,39 @@ def test_the_train_page_shows_controls_only_to_who_controls_the_run(tiny, monkey
                 assert any("Another student's run" in c.value for c in at.caption)
 
 
-def test_a_run_waiting_for_a_training_slot_says_its_place(tiny):
-    from gan_core.slots import SLOTS, default_size
-    from ui import state
-
-    SLOTS.resize(1)
-    try:
-        first = state.runs().create(tiny)
-        first.start()
-        assert first.wait(lambda s: s.step > 0, timeout=300)
-        second = state.runs().create(tiny.replace(seed=1))
-        second.start()
-        assert second.wait(lambda s: s.queued == 1, timeout=300)
-        at = app("pages/1_Train.py")
-        at.query_params["run"] = second.run_id
-        at.run()
-        assert not at.exception, at.exception
-        assert "queued #1" in [m.value for m in at.metric]
-        assert any("Waiting for a training slot" in i.value for i in at.info)
-        first.pause()
-        assert second.wait(lambda s: s.step > 0 and not s.queued, timeout=300)
-    finally:
-        SLOTS.resize(default_size())
+def test_a_run_waiting_for_a_training_slot_says_its_place(one_queued):
+    first, second = one_queued
+    at = app("pages/1_Train.py")
+    at.query_params["run"] = second.run_id
+    at.run()
+    assert not at.exception, at.exception
+    assert "queued #1" in [m.value for m in at.metric]
+    assert any("Waiting for a training slot" in i.value for i in at.info)
+    first.pause()
+    assert second.wait(lambda s: s.step > 0 and not s.queued, timeout=300)
 
 
-def test_a_students_run_beside_the_teachers_says_it_trains_a_share(tiny, monkeypatch):
-    from gan_core.slots import SLOTS, default_size
+def test_a_students_run_beside_the_teachers_says_it_trains_a_share(tiny, monkeypatch, slots):
     from ui import state
 
     monkeypatch.setenv("GANSCOPE_TEACHER_KEY", KEY)
-    SLOTS.resize(2)
-    try:
-        mine = state.runs().create(tiny.replace(title="alice's"), owner=tag(ALICE))
-        teachers = state.runs().create(tiny.replace(seed=1))
-        teachers.start()
-        mine.start()
-        assert mine.wait(lambda s: s.yielding and s.step > 0, timeout=300)
-        at = app("pages/1_Train.py")
-        at.session_state["_viewer_id"] = ALICE
-        at.query_params["run"] = mine.run_id
-        at.run()
-        assert not at.exception, at.exception
-        assert any("share of the time while the teacher's run trains" in c.value
-                   for c in at.caption)
-        teachers.pause()
-        assert mine.wait(lambda s: not s.yielding and s.status == "running", timeout=300)
-        at.run()
-        assert not any("share of the time" in c.value for c in at.caption)
-    finally:
-        SLOTS.resize(default_size())
+    slots.resize(2)
+    mine = state.runs().create(tiny.replace(title="alice's"), owner=tag(ALICE))
+    teachers = state.runs().create(tiny.replace(seed=1))
+    teachers.start()
+    mine.start()
+    assert mine.wait(lambda s: s.yielding and s.step > 0, timeout=300)
+    at = app("pages/1_Train.py")
+    at.session_state["_viewer_id"] = ALICE
+    at.query_params["run"] = mine.run_id
+    at.run()
+    assert not at.exception, at.exception
+    assert any("share of the time while the teacher's run trains" in c.value
+               for c in at.caption)
+    teachers.pause()
+    assert mine.wait(lambda s: not s.yielding and s.status == "running", timeout=300)
+    at.run()
+    assert not any("share of the time" in c.value for c in at.caption)
 
 
 TEACHER = "teacher@school.example"

@@ -192,33 +192,23 @@ def test_the_projector_ticks_every_second_and_other_views_every_two(tiny, monkey
     assert sorted(projector.timers.values()) == [live.PROJECTOR_SECONDS, live.CURVE_SECONDS]
 
 
-def test_curves_drawn_before_a_runs_first_rows_tick_until_those_come(tiny, monkeypatch):
+def test_curves_drawn_before_a_runs_first_rows_tick_until_those_come(monkeypatch, one_queued):
     """A run waiting for a training slot is running without rows: its curves would have said
     "no data yet" for a whole curve period after it started; they tick at the live pace, and
     the page is redrawn at the curves' pace once rows come."""
-    from gan_core.slots import SLOTS, default_size
-    from ui import live, state
+    from ui import live
 
     monkeypatch.setattr(live, "SMALL_AUDIENCE", 0)
-    SLOTS.resize(1)
-    try:
-        first = state.runs().create(tiny)
-        first.start()
-        assert first.wait(lambda s: s.step > 0, timeout=300)
-        waiting = state.runs().create(tiny.replace(seed=1))
-        waiting.start()
-        assert waiting.wait(lambda s: s.queued == 1 and s.training, timeout=300)
-        tab = Tab("pages/1_Train.py", waiting.run_id, monkeypatch)
-        tab.run()
-        assert sorted(tab.timers.values()) == [live.TICK_SECONDS] * 2
-        first.pause()
-        assert waiting.wait(lambda s: len(s.history["step"]) > 0, timeout=300)
-        tab.tick()
-        assert tab.redrawn
-        assert sorted(tab.timers.values()) == [live.TICK_SECONDS,
-                                               live.CURVE_TICKS * live.TICK_SECONDS]
-    finally:
-        SLOTS.resize(default_size())
+    first, waiting = one_queued
+    tab = Tab("pages/1_Train.py", waiting.run_id, monkeypatch)
+    tab.run()
+    assert sorted(tab.timers.values()) == [live.TICK_SECONDS] * 2
+    first.pause()
+    assert waiting.wait(lambda s: len(s.history["step"]) > 0, timeout=300)
+    tab.tick()
+    assert tab.redrawn
+    assert sorted(tab.timers.values()) == [live.TICK_SECONDS,
+                                           live.CURVE_TICKS * live.TICK_SECONDS]
 
 
 def test_views_tick_every_second_until_a_class_arrives(tiny, monkeypatch):

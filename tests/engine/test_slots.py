@@ -106,13 +106,18 @@ def test_runs_queue_for_one_slot_and_start_by_themselves(tiny, runs_dir):
     assert slots.holders() == set() and slots.waiting() == []
 
 
+def _student_and_teacher(tiny, runs_dir, slots):
+    """A student's run (its owner recorded) and the teacher's (no owner), on `slots`."""
+    student = Trainer(tiny.replace(seed=1), runs_dir, slots=slots)
+    student.store.write_owner("a" * 64)
+    return student, Trainer(tiny.replace(seed=2), runs_dir, slots=slots)
+
+
 def test_the_teachers_run_takes_the_one_slot_from_a_students_and_gives_it_back(tiny, runs_dir):
     """A run with no owner (the teacher's, as the app records it) trains as soon as it runs;
     the student's run waits first in line meanwhile and resumes by itself on the pause."""
     slots = Slots(1)
-    student = Trainer(tiny.replace(seed=1), runs_dir, slots=slots)
-    student.store.write_owner("a" * 64)
-    teacher = Trainer(tiny.replace(seed=2), runs_dir, slots=slots)
+    student, teacher = _student_and_teacher(tiny, runs_dir, slots)
     try:
         student.start()
         _wait(student, lambda s: s.step > 0)
@@ -134,9 +139,7 @@ def test_beside_the_teachers_run_a_students_trains_a_share_of_the_time(tiny, run
     """Two slots: both train, the student's resting between calls (it keeps its slot and
     obeys at once); when the teacher's run pauses it trains at full time again."""
     slots = Slots(2)
-    student = Trainer(tiny.replace(seed=1), runs_dir, slots=slots)
-    student.store.write_owner("a" * 64)
-    teacher = Trainer(tiny.replace(seed=2), runs_dir, slots=slots)
+    student, teacher = _student_and_teacher(tiny, runs_dir, slots)
     try:
         student.start()
         _wait(student, lambda s: s.step > 0)
