@@ -16,11 +16,12 @@ _BY_NAME = {
     # (bench/NOTES.md, 10); then D judging packs of 4 (PacGAN) with G back at 2e-3: the runs
     # that dropped a whole edge row of modes cover 24-25 (bench/NOTES.md, 14).
     "grid25": dict(_POINTS, z_dim=4, ema=0.999, lr_d=2e-3, lr_g=2e-3, pack=4),
-    # D judges packs of 2 (PacGAN): on half the digits, held out from tuning, the unpacked D
-    # lost 1-3 classes by 22k steps; packed, 10/10 in 5/5 seeds, every class within 0.46-1.84x
-    # its share, 0.998 of real's confidence (bench/NOTES.md, 16).
+    # D judges packs of 4 (PacGAN): on half the digits, held out from tuning, the unpacked D
+    # lost 1-3 classes by 22k steps; packs of 2 kept 10/10 but let a class fall to 0.46x its
+    # share by 60-75k steps (bench/NOTES.md, 16); packs of 4 held every class within
+    # 0.71-1.26x to 75k steps on the tune half (NOTES 26).
     "digits": dict(model="mlp", width=256, depth=2, loss="non_saturating", lr_d=5e-4,
-                   lr_g=5e-4, batch=64, z_dim=32, ema=0.99, pack=2, snapshot_every=200),
+                   lr_g=5e-4, batch=64, z_dim=32, ema=0.99, pack=4, snapshot_every=200),
     # An MLP, not a DCGAN: on 2 CPU cores it runs ~8x the steps in 3 minutes and got 10/10
     # classes, 0.85 confident where the DCGAN got 8, 0.69 (bench/NOTES.md, 7). D judges packs
     # of 2 (PacGAN): on held-out MNIST images the unpacked D's G drew "1" for 43-71 % of its
@@ -60,7 +61,8 @@ def defaults_for(dataset: str, **overrides) -> RunConfig:
     """The dataset's best healthy defaults, with `overrides` applied (validated). A path is
     stored absolute (resolve_dataset), so the run finds its data from any folder.
     `conditional=True` keeps the other defaults: on the digits they drew 0.96-0.98 of the
-    samples as the class asked for, by the outside judge, in 2 minutes (bench/NOTES.md, 21);
+    samples as the class asked for, by the outside judge, in 2 minutes with packs of 2
+    (bench/NOTES.md, 21), 0.94-0.96 at 20,000 steps with packs of 4 (NOTES 27);
     a user's file is checked for labels here, before a run is made."""
     dataset = resolve_dataset(dataset)
     data = None

@@ -93,11 +93,11 @@ def test_an_unknown_parameter_is_named_with_the_settings_a_link_can_carry():
 
 
 def test_batch_and_pack_that_fit_only_together_both_apply():
-    # the dataset's pack (2) does not divide 99 and 3 does not divide its batch (64)
+    # the dataset's pack (4) does not divide 99 and 3 does not divide its batch (64)
     got = from_query({"dataset": "digits", "batch": "99", "pack": "3"})
     assert (got.config.batch, got.config.pack) == (99, 3) and not got.errors
     got = from_query({"dataset": "digits", "batch": "100", "pack": "3"})
-    assert got.config.batch == 100 and got.config.pack == 2  # the one that fits is kept
+    assert got.config.batch == 100 and got.config.pack == 4  # the one that fits is kept
     assert list(got.errors) == ["pack"] and got.errors["pack"].fields == ("batch", "pack")
 
 
