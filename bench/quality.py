@@ -112,6 +112,19 @@ def class_shares(probs, labels, n_classes: int):
     return fake, real, float(ratio.max()), float(ratio.min())
 
 
+def top_class_shares(probs, n_classes: int):
+    """Each class's share of all samples by the judge's top class, and the share of those
+    that are confident (both %): tells a G that draws too many 1s from one whose other
+    digits are less often confident (the confident shares alone mix the two)."""
+    import numpy as np
+
+    top, sure = probs.argmax(1), probs.max(1) > CONFIDENT
+    share = [100 * float(np.mean(top == c)) for c in range(n_classes)]
+    rate = [100 * float(np.mean(sure[top == c])) if (top == c).any() else 0.0
+            for c in range(n_classes)]
+    return share, rate
+
+
 def split_slice(n: int, split: str | None, images: str | None) -> slice | None:
     """The image rows to train and judge on: tune = [0, n // 2), report = [n // 2, n)."""
     if split == "tune":
@@ -256,6 +269,9 @@ def main() -> int:
           f"accuracy={acc:.3f} confident={real_conf:.3f}")
     print("class shares of confident samples vs data (%): " + ", ".join(
         f"{c}: {100 * f:.1f}/{100 * r:.1f}" for c, (f, r) in enumerate(zip(fake_share, real_share))))
+    print("each class's share of all samples (the judge's top class) / how many of those are "
+          "confident (%): " + ", ".join(f"{c}: {a:.1f}/{b:.0f}" for c, (a, b) in enumerate(
+              zip(*top_class_shares(probs, n_classes)))))
     if asked is not None:
         share, worst = as_asked(probs, asked, n_classes)
         per_class = [float(np.mean(confident_as(probs, asked)[asked == c])) for c in range(n_classes)]
