@@ -29,14 +29,50 @@ MAX_K = 1024  # most steps one call may run; the metrics buffer has this many ro
 
 
 XLA_ENV = "GANSCOPE_XLA"  # "off": never compile with XLA (compiling costs ~2 s a new run)
+# XLA:CPU keeps every program it compiles until the process ends, as ~100 JIT objects of 3
+# memory mappings each (~300 for a tiny MLP's step; one program per Gan and per (mode, loss)).
+# At Linux's vm.max_map_count (65530 by default: ~200 runs) LLVM cannot map the next program
+# and the thread compiling it dies with a segmentation fault, the whole process with it. So a
+# step compiles with XLA only while the process holds less than this share of the limit.
+XLA_MAPPINGS_SHARE = 0.75
+_said_no_room = False  # the warning that XLA is off for lack of mappings, once per process
+
+
+def mappings() -> tuple[int, int] | None:
+    """(memory mappings this process holds, vm.max_map_count); None where unknown (not Linux)."""
+    try:
+        with open("/proc/sys/vm/max_map_count") as fh:
+            limit = int(fh.read())
+        with open("/proc/self/maps", "rb") as fh:
+            held = fh.read().count(b"\n")
+    except (OSError, ValueError):
+        return None
+    return held, limit
+
+
+def xla_room() -> bool:
+    """Whether this process may compile one more XLA program (XLA_MAPPINGS_SHARE)."""
+    global _said_no_room
+    m = mappings()
+    if m is None or m[0] < XLA_MAPPINGS_SHARE * m[1]:
+        return True
+    if not _said_no_room:
+        _said_no_room = True
+        log.warning("new steps compile without XLA: this process holds %d memory mappings of "
+                    "vm.max_map_count=%d, and each XLA program it compiled keeps ~300 until it "
+                    "ends (steps are slower, nothing else changes; restart the server or raise "
+                    "vm.max_map_count to have XLA again)", m[0], m[1])
+    return False
 
 
 def use_xla(cfg: RunConfig) -> bool:
     """XLA fuses the MLP step's many small ops (1.5x more steps/s on the ring, bench/NOTES.md)
     but its CPU transposed convolutions made the DCGAN step 25x slower: MLPs only, unless
     GANSCOPE_XLA=off (a machine where XLA misbehaves; the test suite, whose hundreds of tiny
-    runs each paid ~2 s of XLA compilation: tests/conftest.py)."""
-    return cfg.model == "mlp" and os.environ.get(XLA_ENV, "").strip().lower() != "off"
+    runs each paid ~2 s of XLA compilation: tests/conftest.py), and only while the process has
+    memory mappings to spare (`xla_room`)."""
+    return (cfg.model == "mlp" and os.environ.get(XLA_ENV, "").strip().lower() != "off"
+            and xla_room())
 
 
 class Gan:
@@ -47,7 +83,9 @@ class Gan:
         # Outside the scope: one stream drawn in cross-replica context, the default run's
         # numbers (a generator made in a MirroredStrategy's scope drew other numbers).
         self.rng = tf.random.Generator.from_seed(cfg.seed)
-        self.xla = use_xla(cfg)  # its steps' compilation (GANSCOPE_XLA as it was when built)
+        # its steps' compilation (GANSCOPE_XLA as it was when built; off for good once a
+        # step compiles when the process has no mappings to spare, see `_compile`)
+        self.xla = use_xla(cfg)
         with distribute.scope(self.strategy):  # every variable mirrored on its replicas
             self._build(cfg, data)
         self.devices = distribute.placement(self.strategy)  # '2 replicas: CPU:0, CPU:1'
@@ -248,6 +286,9 @@ class Gan:
     def _compile(self, mode: str, spec: LossSpec):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        # Checked again here, where the program is made: a spare or a mode may compile long
+        # after the Gan was built.
+        self.xla = self.xla and xla_room()
         if distribute.replicated(self.strategy):
             return distribute.compile_run(self, mode, spec)
 

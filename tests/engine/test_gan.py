@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,66 @@ def test_mlp_steps_compile_with_xla_unless_turned_off(monkeypatch, with_xla):
     assert use_xla(mlp) and not use_xla(dcgan)
     monkeypatch.setenv(XLA_ENV, "off")
     assert not use_xla(mlp) and not use_xla(dcgan)
+
+
+def test_no_xla_once_the_process_is_short_of_memory_mappings(monkeypatch, with_xla, tiny,
+                                                             caplog):
+    """XLA:CPU keeps ~300 memory mappings per program it compiles until the process ends; a
+    process holding XLA_MAPPINGS_SHARE of vm.max_map_count compiles new steps without XLA."""
+    from gan_core import gan as gan_module
+
+    held, limit = gan_module.mappings()
+    assert 0 < held < gan_module.XLA_MAPPINGS_SHARE * limit  # this process: XLA as usual
+    full = math.ceil(gan_module.XLA_MAPPINGS_SHARE * limit)  # the first count without room
+    monkeypatch.setattr(gan_module, "mappings", lambda: (full - 1, limit))
+    s = Gan(tiny, load_dataset(tiny.dataset))  # built with room: XLA
+    assert s.xla and gan_module.use_xla(tiny)
+    monkeypatch.setattr(gan_module, "mappings", lambda: (full, limit))
+    monkeypatch.setattr(gan_module, "_said_no_room", False)
+    assert not gan_module.use_xla(tiny)
+    assert "new steps compile without XLA" in caplog.text  # said once, in the server's log
+    assert s.run(3).shape == (3, len(METRICS))  # its step compiles now: without XLA
+    assert not s.xla and not Gan(tiny, load_dataset(tiny.dataset)).xla
+    monkeypatch.setattr(gan_module, "mappings", lambda: None)  # not Linux: no known limit
+    assert gan_module.use_xla(tiny)
+
+
+FULL_CHILD = r"""
+import mmap
+from gan_core import RunConfig
+from gan_core.spares import build
+
+
+def held():
+    with open("/proc/self/maps", "rb") as fh:
+        return fh.read().count(b"\n")
+
+
+cfg = RunConfig(dataset="ring8", width=16, depth=1, batch=32, z_dim=2, tensorboard=False)
+build(cfg.replace(seed=1)).gan.run(2)  # TensorFlow's own mappings first
+with open("/proc/sys/vm/max_map_count") as fh:
+    limit = int(fh.read())
+fillers = []  # separate shared mappings, never merged: the process is left 200 short
+while held() < limit - 200:
+    fillers += [mmap.mmap(-1, 4096) for _ in range(max(1, (limit - 200 - held()) // 2))]
+gan = build(cfg).gan
+assert gan.run(8).shape == (8, 8)
+print("xla", gan.xla)
+"""
+
+
+def test_a_process_near_its_mapping_limit_trains_a_new_run_instead_of_crashing(tmp_path):
+    """200 mappings short of vm.max_map_count, a new run's first XLA compilation segfaulted
+    ("LLVM compilation error: Cannot allocate memory"); it now compiles without XLA."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "GANSCOPE_XLA"}
+    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, "-c", FULL_CHILD], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "xla False" in done.stdout
