@@ -19,7 +19,7 @@ _BY_NAME = {
     # D judges packs of 4 (PacGAN): on half the digits, held out from tuning, the unpacked D
     # lost 1-3 classes by 22k steps; packs of 2 kept 10/10 but let a class fall to 0.46x its
     # share by 60-75k steps (bench/NOTES.md, 16); packs of 4 held every class within
-    # 0.71-1.26x to 75k steps on the tune half (NOTES 26).
+    # 0.71-1.26x to 75k steps on the tune half and 0.80-1.18x held out at 60 s (NOTES 27).
     "digits": dict(model="mlp", width=256, depth=2, loss="non_saturating", lr_d=5e-4,
                    lr_g=5e-4, batch=64, z_dim=32, ema=0.99, pack=4, snapshot_every=200),
     # An MLP, not a DCGAN: on 2 CPU cores it runs ~8x the steps in 3 minutes and got 10/10

@@ -237,7 +237,7 @@ DIRECTION_CLASS = 3  # the class the lesson walks towards
 
 def digits_defaults_config(seed: int):
     """The digits defaults with D judging packs of 2, the setting the claim was verified
-    with (and recorded); the defaults judge packs of 4 since bench/NOTES.md 26."""
+    with (and recorded); the defaults judge packs of 4 since bench/NOTES.md 27."""
     return defaults_for("digits", seed=seed, pack=2)
 
 
