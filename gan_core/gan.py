@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 import keras
@@ -36,6 +37,7 @@ XLA_ENV = "GANSCOPE_XLA"  # "off": never compile with XLA (compiling costs ~2 s 
 # step compiles with XLA only while the process holds less than this share of the limit.
 XLA_MAPPINGS_SHARE = 0.75
 _said_no_room = False  # the warning that XLA is off for lack of mappings, once per process
+_said_lock = threading.Lock()  # runs are built and compiled on several threads at once
 
 
 def mappings() -> tuple[int, int] | None:
@@ -56,8 +58,9 @@ def xla_room() -> bool:
     m = mappings()
     if m is None or m[0] < XLA_MAPPINGS_SHARE * m[1]:
         return True
-    if not _said_no_room:
-        _said_no_room = True
+    with _said_lock:
+        say, _said_no_room = not _said_no_room, True
+    if say:
         log.warning("new steps compile without XLA: this process holds %d memory mappings of "
                     "vm.max_map_count=%d, and each XLA program it compiled keeps ~300 until it "
                     "ends (steps are slower, nothing else changes; restart the server or raise "
